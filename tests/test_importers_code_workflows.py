@@ -387,6 +387,59 @@ def test_a_thrift_handler_writing_two_services_through_its_client_pools_is_a_wor
     assert "workflow:preview" not in design.by_key()
 
 
+def _feed(feed_dir: str) -> tuple[Design, list[str], list[str]]:
+    """The Thrift fixture's design with feed-service's code from ``feed_dir``, the notes on publish-service's call to
+    it, and the subjects of the review's synchronous-per-item-calls findings."""
+    docs = load_artifacts([f"compose={os.path.join(THRIFT, 'compose.yaml')}",
+                           f"source:publish-service={os.path.join(THRIFT, 'PublishService')}",
+                           f"source:feed-service={feed_dir}"])
+    key = "interaction:publish-service->feed-service"
+    per_item = sorted(f.subject for f in review([], extra=docs).findings
+                      if f.kind == "risk" and f.rule == "synchronous-per-item-calls")
+    return load_documents(docs), [n for d in docs for n in getattr(d, "notes", {}).get(key, [])], per_item
+
+
+def test_a_call_to_a_thrift_handler_that_writes_once_per_subscriber_is_per_item() -> None:
+    feed = os.path.join(THRIFT, "FeedService")
+    design, notes, per_item = _feed(feed)
+    # publish-service's _FeedHelper calls WriteFeed; feed-service's WriteFeed loops over the subscribers it fetched
+    # and adds the article to each one's feed (pipe.zadd): the publish request waits for work that grows with them
+    call = fact(design, "interaction:publish-service->feed-service")
+    assert call.data["per_item"] is True
+    handler = os.path.join(feed, "FeedHandler.h")
+    publisher = os.path.join(THRIFT, "PublishService", "PublishHandler.h")
+    assert [n for n in notes if n.startswith("per_item")] == [
+        "per_item: feed-service's handler of WriteFeed makes zadd() once per element of for (auto &subscriber_id : "
+        f"subscriber_ids) at {handler}:{line_of(handler, 'for (auto &subscriber_id')}; publish-service waits on it "
+        f"(feed.WriteFeed at {publisher}:{line_of(publisher, 'WriteFeed(')})"]
+    assert per_item == ["interaction:publish-service->feed-service"]
+    # its other calls say nothing of the sort
+    assert "per_item" not in fact(design, "interaction:publish-service->article-storage-service").data
+
+
+@pytest.mark.parametrize("change", [
+    # a loop counted to a number (a retry) walks no data
+    ("for (auto &subscriber_id : subscriber_ids)", "for (int subscriber_id = 0; subscriber_id < 3; ++subscriber_id)"),
+    # a loop that only reads
+    ("pipe.zadd(", "pipe.zscore("),
+    # the write made once, after the loop
+    ("pipe.zadd(std::to_string(subscriber_id), std::to_string(req_id), req_id);\n  }",
+     "}\n  pipe.zadd(std::to_string(req_id), std::to_string(req_id), req_id);"),
+])
+def test_no_per_item_call_without_a_write_in_a_loop_over_a_collection(tmp_path: Any, change: tuple[str, str]) -> None:
+    feed = os.path.join(str(tmp_path), "FeedService")
+    shutil.copytree(os.path.join(THRIFT, "FeedService"), feed)
+    path = os.path.join(feed, "FeedHandler.h")
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    assert change[0] in text
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text.replace(change[0], change[1]))
+    design, notes, per_item = _feed(feed)
+    assert "per_item" not in fact(design, "interaction:publish-service->feed-service").data
+    assert not [n for n in notes if n.startswith("per_item")] and not per_item
+
+
 def _tickets(tmp: str, outbox: bool = False) -> list[str]:
     """A Spring service whose handlers save to their own database and send messages to Kafka in three ways."""
     compose = write(tmp, "compose.yaml", """

@@ -116,6 +116,7 @@ from engine.importers import (
     code_flask,
     code_go,
     code_go_deadlines,
+    code_go_per_item,
     code_go_queries,
     code_grpc_gateway,
     code_java_amount,
@@ -511,6 +512,9 @@ class RoutesDocument(ArtifactDocument):
     dropped: tuple[code_go_deadlines.Dropped, ...] = ()
     """The generated gRPC clients its Go code calls with a fresh context where it had the request's
     (``code_go_deadlines.dropped``)."""
+    per_item: tuple[code_go_per_item.PerItem, ...] = ()
+    """The generated gRPC clients its Go code calls once per element of a collection it loops over
+    (``code_go_per_item``)."""
     properties: tuple[code_properties.Component, ...] = ()
     """The components of its Spring configuration classes (``@ConfigurationProperties``), each with whether any of
     its code reads it (``code_properties``): a variable bound to one nobody reads draws no call."""
@@ -750,8 +754,10 @@ def _parsed(python: Mapping[str, str]) -> list[tuple[str, ast.Module]]:
 def _workflow_code(doc: RoutesDocument, texts: Sequence[tuple[str, str]], java: Sequence[tuple[str, str]],
                    cs: Sequence[tuple[str, str]], spring: Sequence[code_workflows.Handler]) -> None:
     """The handlers whose writes make workflows, and the check-then-act reads, of a service's code in each language
-    (``spring``: its Spring handlers, read already), and the engines its Go code writes only while it starts."""
+    (``spring``: its Spring handlers, read already), the engines its Go code writes only while it starts, and the
+    gRPC clients its Go code calls once per element of a collection (``code_go_per_item``)."""
     doc.seeds_only = code_seeding.seeds_only(texts)
+    doc.per_item = code_go_per_item.per_item([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc.handlers = (*[h for f, t in texts if f.endswith(".py")
                       for h in code_workflows.python_handlers(f, t, _WRITES, frozenset(_NOT_STORES))],
                     *code_workflows.go_handlers([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]),
@@ -5028,7 +5034,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
             out.append(_carried(rebuilt, d, _deployed_routes(d, deployed, hidden)[1]))
         else:
             out.append(d)
-    out = _beside_gateways(_yield_keys(_grpc_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
+    out = _beside_gateways(_yield_keys(_call_facts(_grpc_gateway_routes(_code_over_verbs(out))), yielding))
     return code_databases.split(out, {d.service: _databases(d, env.get(d.service, {})) for d in routed},
                                 {k: v for d in routed for k, v in _reads(d, env.get(d.service, {})).items()})
 
@@ -5204,7 +5210,8 @@ def _carried(rebuilt: RoutesDocument, d: RoutesDocument, remarks: Sequence[tuple
                    idempotency_if=d.idempotency_if,
                    priced_posts=d.priced_posts, health_only=d.health_only, gateway_of=d.gateway_of, notifies=d.notifies,
                    detached=d.detached, store_image=d.store_image, properties=d.properties,
-                   deadlines=d.deadlines, dropped=d.dropped, datasource=d.datasource, retry_settings=d.retry_settings,
+                   deadlines=d.deadlines, dropped=d.dropped, per_item=d.per_item, datasource=d.datasource,
+                   retry_settings=d.retry_settings,
                    connections=d.connections, tls_skips=d.tls_skips, distributed_cache=d.distributed_cache,
                    redis_store=d.redis_store, code_paths=d.code_paths, django_debug=d.django_debug,
                    path_names=d.path_names, django_session=d.django_session, telemetry=d.telemetry)
@@ -5220,7 +5227,8 @@ def _grpc_call_facts(docs: Sequence[Document]) -> list[Document]:
     """``docs`` with what a service's Go code shows of its calls of a gRPC service, on its call to the workload named
     after that service (``code_grpc_gateway.implementer``): ``purpose: notify`` where it only notifies it
     (``code_notify``), ``deadline_propagation: false`` where it calls it with a fresh context in place of the
-    request's (``code_go_deadlines.dropped``)."""
+    request's (``code_go_deadlines.dropped``), ``per_item: true`` where it calls it once per element of a collection
+    (``code_go_per_item``)."""
     services = _service_names(docs)
     out: list[Document] = []
     for d in docs:
@@ -5233,6 +5241,9 @@ def _grpc_call_facts(docs: Sequence[Document]) -> list[Document]:
                       f"deadline_propagation false: it calls its {g.client} client with a fresh context where it was "
                       f"handed the request's ({g.call}, {g.at}): the caller's deadline and cancellation stop there")
                      for g in d.dropped]
+            said += [(p.client, "per_item", True, p.at,
+                      f"per_item: it calls its {p.client} client once per element of a collection ({p.call}, {p.at})")
+                     for p in d.per_item]
             for grpc_service, key, value, at, note in said:
                 target = code_grpc_gateway.implementer(grpc_service, [s for s in services if s != d.service])
                 if target is None:
@@ -5243,6 +5254,46 @@ def _grpc_call_facts(docs: Sequence[Document]) -> list[Document]:
             out.append(edited)
         else:
             out.append(d)
+    return out
+
+
+def _call_facts(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with what the services' code shows of their calls to one another once every service is read: the gRPC
+    facts of ``_grpc_call_facts``, and ``per_item`` (``_per_item_calls``)."""
+    return _per_item_calls(_grpc_call_facts(docs))
+
+
+def _per_item_calls(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` with ``per_item: true`` on a service's call to another whose handler of the writing RPC it calls
+    (``code_workflows.Write.method``) writes once per element of a collection (``code_workflows.Handler.per_item``:
+    a home timeline written for each follower): the caller waits for work that grows with the data. The target is the
+    service named like the client's pool (``code_workflows.stub_target``) whose code was read."""
+    coded = {d.service: d for d in docs if isinstance(d, RoutesDocument)}
+    fanned = {service: {h.name: h.per_item for h in d.handlers if h.per_item} for service, d in coded.items()}
+    if not any(fanned.values()):
+        return list(docs)
+    services = _service_names(docs)
+    out: list[Document] = []
+    for d in docs:
+        if not isinstance(d, RoutesDocument):
+            out.append(d)
+            continue
+        edited: ArtifactDocument = d
+        done: set[str] = set()
+        for h in d.handlers:
+            for w in h.writes:
+                target = code_workflows.stub_target(w.stub, [s for s in services if s != d.service]) \
+                    if w.stub and w.method else None
+                why = fanned.get(target or "", {}).get(w.method or "")
+                if target is None or why is None or target in done:
+                    continue
+                done.add(target)
+                call = {"from": d.service, "to": target}
+                edited = with_field(with_fact(edited, "interactions", call, w.at), "interactions",
+                                    identity("interaction", call), "per_item", True, w.at,
+                                    f"per_item: {target}'s handler of {w.method} makes {why}; {d.service} waits "
+                                    f"on it ({w.how})")
+        out.append(edited)
     return out
 
 

@@ -143,6 +143,9 @@ class Write:
     publish: bool = False
     """A message sent to a broker (``kafkaTemplate.send``, ``rabbitTemplate.convertAndSend``): not a step of its own,
     but with a write to the handler's own store, two writes no transaction holds together (``Flow.published``)."""
+    method: str | None = None
+    """For an RPC through a generated client (C++ Thrift): the method called (``WriteHomeTimeline``), which names the
+    handler it reaches in the target's code (``per_item_calls``)."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,10 @@ class Handler:
     """For a Spring handler that makes no write of its own: the decision it (or what it calls) takes on a value read
     from another service (``if (... < ...) at SeatServiceImpl.java:144, on restTemplate.exchange at ...:59``), which
     its caller may act on (``decided``)."""
+    per_item: str | None = None
+    """For a C++ Thrift handler: the write it makes once per element of a collection (a store write or a writing RPC
+    inside a ``for`` loop over the collection, in its body or a method of its class it calls), as the code shows it;
+    a caller waiting on the handler waits for work that grows with the data (``per_item_calls``)."""
 
 
 def kebab(name: str) -> str:
@@ -608,8 +615,59 @@ def cpp_handlers(files: Sequence[tuple[str, str]]) -> list[Handler]:
         writes = tuple(_cpp_writes(methods, klass, name, 0, frozenset({name})))
         line = text.count("\n", 0, start) + 1
         out.append(Handler(name, Location(path, line, 1), f"the Thrift handler {klass}::{name} ({path}:{line})",
-                           writes))
+                           writes, per_item=_cpp_per_item(methods, klass, name, 0, frozenset({name}))))
     return out
+
+
+_CPP_FOR = re.compile(r"\bfor\s*\(")
+_CPP_LOOP_WRITE = re.compile(rf"{_CPP_STORE_WRITE.pattern}|(?:->|\.)\s*(?:zadd|zrem|zincrby|hset|hmset|hdel|hincrby|"
+                             r"sadd|srem|lpush|rpush|setex|incrby|incr)\s*\(")
+"""A write to a store inside a loop: the MongoDB C driver's and libmemcached's (``_CPP_STORE_WRITE``), and a Redis
+client's write commands (redis-plus-plus: ``pipe.zadd(...)``, ``redis->hset(...)``)."""
+
+
+def _cpp_loops(body: str) -> Iterator[tuple[int, str, str]]:
+    """The ``for`` loops of a C++ body that walk a collection: a range-based ``for (auto &x : items)`` or a counted
+    loop bounded by a collection's size (``i < items.size()``), each as (where, its header, its body); a loop counted
+    to a number (``i < 3``: a retry) walks no data."""
+    for m in _CPP_FOR.finditer(body):
+        header = inside(body, m.end() - 1)
+        ranged = ";" not in header and re.search(r"(?<!:):(?!:)", header) is not None
+        if not ranged and not re.search(r"<=?\s*[\w.>-]+\s*(?:\.|->)\s*(?:size|length)\s*\(", header):
+            continue
+        after = close_bracket(body, m.end() - 1)
+        brace = block_after(body, after)
+        if brace is not None and not body[after:brace].strip():
+            yield m.start(), " ".join(header.split()), inside(body, brace)
+        else:
+            end = body.find(";", after)
+            yield m.start(), " ".join(header.split()), body[after:end if end >= 0 else len(body)]
+
+
+def _cpp_per_item(methods: Mapping[tuple[str, str], tuple[str, str, int, int]], klass: str, name: str, depth: int,
+                  seen: frozenset[str]) -> str | None:
+    """What a Thrift handler (or a method of its class it calls, to ``_MAX_DEPTH``) writes once per element of a
+    collection it loops over, with where; None when it writes nothing in such a loop."""
+    path, text, start, end = methods[(klass, name)]
+    body = text[start:end]
+    clients = {m.group(1): m.group(2) for m in re.finditer(r"\b(\w+)\s*=\s*(\w+)\s*->\s*GetClient\s*\(", body)}
+    pools = {m.group(1) for m in re.finditer(r"\b(\w+)\s*=\s*(?:this\s*->\s*)?\w+\s*->\s*Pop\s*\(", body)}
+    for at, header, loop in _cpp_loops(body):
+        line = text.count("\n", 0, start + at) + 1
+        store = _CPP_LOOP_WRITE.search(loop)
+        rpc = next((m for m in re.finditer(r"\b(\w+)\s*->\s*([A-Z]\w*)\s*\(", loop)
+                    if clients.get(m.group(1)) in pools and _first_word(m.group(2)) in _CPP_WRITE_VERBS), None)
+        what = (store.group(0).strip().rstrip("( ").lstrip("->. ") + "()" if store is not None else
+                f"{rpc.group(2)}()" if rpc is not None else None)
+        if what is not None:
+            return f"{what} once per element of for ({header}) at {path}:{line}"
+    for m in re.finditer(r"(?<![\w.>:])(?:this\s*->\s*)?(_?[A-Za-z]\w*)\s*\(", body):
+        callee = m.group(1)
+        if (klass, callee) in methods and callee not in seen and depth < _MAX_DEPTH:
+            found = _cpp_per_item(methods, klass, callee, depth + 1, seen | {callee})
+            if found is not None:
+                return found
+    return None
 
 
 def _cpp_writes(methods: Mapping[tuple[str, str], tuple[str, str, int, int]], klass: str, name: str, depth: int,
@@ -640,7 +698,7 @@ def _cpp_writes(methods: Mapping[tuple[str, str], tuple[str, str, int, int]], kl
         line = text.count("\n", 0, start + pos) + 1
         handled = any(a <= pos < b for a, b in guarded)
         if stub:
-            yield Write(Location(path, line, 1), f"{stub}.{what} at {path}:{line}", stub, handled)
+            yield Write(Location(path, line, 1), f"{stub}.{what} at {path}:{line}", stub, handled, method=what)
         else:
             yield Write(Location(path, line, 1), f"{what}() at {path}:{line}", handled=handled, own=True)
 
