@@ -136,7 +136,8 @@ end
 """,
     "app/controllers/api/v2/ledgers_controller.rb": "module Api\n  module V2\n    class LedgersController < "
                                                     "BaseController\n      def index\n      end\n    end\n  end\nend\n",
-    "app/models/site_setting.rb": "class SiteSetting < RailsSettings::Base\n  field :signup_open, type: :boolean\nend\n",
+    "app/models/site_setting.rb": "class SiteSetting < RailsSettings::Base\n"
+                                  "  field :signup_open, type: :boolean\nend\n",
     "app/controllers/ledgers_settings_controller.rb": """
 class LedgersSettingsController < ApplicationController
   def update

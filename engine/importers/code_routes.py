@@ -781,10 +781,11 @@ def _spring_handler_facts(routes: Sequence[Route], java: Sequence[tuple[str, str
 
 
 def _plain_listener(paths: Sequence[str], limits: Limits, texts: Sequence[tuple[str, str]],
-                    java: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
+                    java: Sequence[tuple[str, str]], rails: Sequence[tuple[str, str]] = ()
+                    ) -> tuple[str, Location] | None:
     """Why, and where, the web server a service's folder configures listens on plain HTTP only: ASP.NET Core's
-    URLs, Tomcat's connectors, a Go server, a NestJS or Next.js application, a Spring Boot application or a Python
-    application started with uvicorn given no TLS."""
+    URLs, Tomcat's connectors, a Go server, a NestJS or Next.js application, a Spring Boot application, a Python
+    application started with uvicorn given no TLS, or a Rails application's Puma (``rails``: its Ruby files)."""
     config = [f for p in paths for f in code_secrets.source_files(p, config=True)]
     images = [(f, read_text(f, limits)) for p in paths for f in [os.path.join(p, "Dockerfile")] if os.path.isfile(f)]
     return (code_dotnet_settings.plain_listener(paths, limits) or code_servlets.tomcat_plain_listener(paths, limits)
@@ -794,7 +795,8 @@ def _plain_listener(paths: Sequence[str], limits: Limits, texts: Sequence[tuple[
             or code_nextjs.plain_listener([(f, blank_comments(t)) for f, t in texts
                                            if f.endswith(code_nextjs.SUFFIXES)], paths[0])
             or spring.boot_plain_listener(java, config, images, limits)
-            or code_fastapi.plain_listener([(f, t) for f, t in texts if f.endswith(".py")], images))
+            or code_fastapi.plain_listener([(f, t) for f, t in texts if f.endswith(".py")], images)
+            or (code_rails.plain_listener(rails) if rails else None))
 
 
 _DEFAULT_CONFIG = ("application.properties", "application.yml", "application.yaml")
@@ -1082,13 +1084,11 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     gateway_of = code_grpc_gateway.registrations([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     said = replace(said, actuator=_own_config(paths, limits, spring.actuator_of), callers=(*said.callers,
                                                                                            *code_polly.callers(cs)),
-                   plain_listener=_plain_listener(paths, limits, texts, java) or (
-                       code_rails.plain_listener(rails) if rails else None),
+                   plain_listener=_plain_listener(paths, limits, texts, java, rails),
                    channels=(*said.channels, *code_dotnet_settings.channel_uses(paths, limits),
                              *code_bullmq.uses([(f, blank_comments(t)) for f, t in texts
                                                 if f.endswith(code_bullmq.SUFFIXES)], paths[0])))
-    doc = build(service, tuple(unique.values()), Location(paths[0]), {},
-                open_code=None if rails else _open_code(paths, limits),
+    doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits, rails),
                 secrets=tuple(sorted({*code_secrets.scan(paths, limits), *code_dotnet_settings.secrets(paths, limits)},
                                      key=lambda s: (s.at.file, s.at.line, s.at.column, s.name))),
                 traits=said, gateway_of=gateway_of)
@@ -1497,9 +1497,12 @@ def _libraries(paths: Sequence[str], limits: Limits, remarks: list[tuple[Locatio
     return out
 
 
-def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
+def _open_code(paths: Sequence[str], limits: Limits, rails: Sequence[tuple[str, str]] = ()) -> str | None:
     """Why no route of the service authenticates its caller: none of its code (PHP included) names a credential,
-    a session, a cookie, a token or a security framework. None when some does, or when there is no code."""
+    a session, a cookie, a token or a security framework. None when some does, when there is no code, or when it is
+    a Rails application (``rails``: its Ruby files), whose controllers say who each route authenticates."""
+    if rails:
+        return None
     files = [f for p in paths for f in code_files(p, php=True)]
     others: list[tuple[str, str]] = []  # C#, Rust...: read for their routes and client libraries, said there if unread
     for f in (f for p in paths for f in code_files(p, suffixes=code_flags.SUFFIXES)):
