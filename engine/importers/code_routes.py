@@ -138,6 +138,7 @@ from engine.importers import (
     code_proto,
     code_py_reach,
     code_query_limits,
+    code_rails,
     code_redis_store,
     code_ribbon,
     code_rust,
@@ -649,9 +650,9 @@ def _detached_names(texts: Sequence[tuple[str, str]], others: Sequence[tuple[str
 
 
 def _read_code(paths: Sequence[str], limits: Limits
-               ) -> tuple[list[tuple[str, str]], list[Route], list[tuple[Location, str]]]:
-    """A service's code files (at most ``MAX_FILES`` a path) with their text, the routes each declares, and what
-    could not be read."""
+               ) -> tuple[list[tuple[str, str]], list[Route], list[tuple[Location, str]], list[tuple[str, str]]]:
+    """A service's code files (at most ``MAX_FILES`` a path) with their text, the routes each declares (a Rails
+    application's among them), what could not be read, and the Rails application's Ruby files (``_rails_of``)."""
     routes: list[Route] = []
     remarks: list[tuple[Location, str]] = []
     texts: list[tuple[str, str]] = []
@@ -679,8 +680,9 @@ def _read_code(paths: Sequence[str], limits: Limits
     idle = unlisted | tests
     routes = code_fastapi.mounted(texts, routes, remarks, join)
     routes.extend(_django_routes(texts, remarks))
+    rails = _rails_of(paths, limits, remarks, routes)
     return texts, _nest_fetched([r for r in routes if not (r.framework == "NestJS route" and r.at.file in idle)],
-                                node), remarks
+                                node), remarks, rails
 
 
 def _nest_fetched(routes: Sequence[Route], node: Sequence[tuple[str, str]]) -> list[Route]:
@@ -785,10 +787,11 @@ def _spring_handler_facts(routes: Sequence[Route], java: Sequence[tuple[str, str
 
 
 def _plain_listener(paths: Sequence[str], limits: Limits, texts: Sequence[tuple[str, str]],
-                    java: Sequence[tuple[str, str]]) -> tuple[str, Location] | None:
+                    java: Sequence[tuple[str, str]], rails: Sequence[tuple[str, str]] = ()
+                    ) -> tuple[str, Location] | None:
     """Why, and where, the web server a service's folder configures listens on plain HTTP only: ASP.NET Core's
-    URLs, Tomcat's connectors, a Go server, a NestJS or Next.js application, a Spring Boot application or a Python
-    application started with uvicorn given no TLS."""
+    URLs, Tomcat's connectors, a Go server, a NestJS or Next.js application, a Spring Boot application, a Python
+    application started with uvicorn given no TLS, or a Rails application's Puma (``rails``: its Ruby files)."""
     config = [f for p in paths for f in code_secrets.source_files(p, config=True)]
     images = [(f, read_text(f, limits)) for p in paths for f in [os.path.join(p, "Dockerfile")] if os.path.isfile(f)]
     return (code_dotnet_settings.plain_listener(paths, limits) or code_servlets.tomcat_plain_listener(paths, limits)
@@ -798,7 +801,8 @@ def _plain_listener(paths: Sequence[str], limits: Limits, texts: Sequence[tuple[
             or code_nextjs.plain_listener([(f, blank_comments(t)) for f, t in texts
                                            if f.endswith(code_nextjs.SUFFIXES)], paths[0])
             or spring.boot_plain_listener(java, config, images, limits)
-            or code_fastapi.plain_listener([(f, t) for f, t in texts if f.endswith(".py")], images))
+            or code_fastapi.plain_listener([(f, t) for f, t in texts if f.endswith(".py")], images)
+            or (code_rails.plain_listener(rails) if rails else None))
 
 
 _DEFAULT_CONFIG = ("application.properties", "application.yml", "application.yaml")
@@ -1005,8 +1009,54 @@ def _data_rest_routes(routes: list[Route], java: Sequence[tuple[str, str]], path
     return out
 
 
+def _rails_app(paths: Sequence[str]) -> bool:
+    """Whether the service's folders hold a Rails application's ``config/routes.rb`` (given as the ``config`` folder
+    or under the application's root)."""
+    return any(os.path.isfile(os.path.join(p, *tail)) for p in paths if os.path.isdir(p)
+               for tail in (("routes.rb",), ("config", "routes.rb")))
+
+
+def _rails_routes(ruby: Sequence[tuple[str, str]], remarks: list[tuple[Location, str]]) -> list[Route]:
+    """The routes of a Rails application (``code_rails``) with who each authenticates, its sign-ins, Rack::Attack's
+    throttles and the session cookie it sets, whose ``Secure`` follows ``config.force_ssl`` as deployed when the
+    cookie's own options leave it out (Rails marks every cookie Secure under it)."""
+    found, said = code_rails.routes(ruby)
+    remarks.extend(said)
+    ssl = code_rails.force_ssl(ruby) if found else None
+    out: list[Route] = []
+    for r in found:
+        cookie = r.cookie
+        when: tuple[tuple[str, code_go.Setting], ...] = ()
+        if cookie is not None and r.cookie_secure_unstated:
+            where = f"{os.path.basename(ssl[2].file)}:{ssl[2].line}" if ssl else ""
+            if ssl is None:
+                cookie = ((*cookie[0], ("secure", False)),
+                          f"{cookie[1]}; secure false: config.force_ssl is not set, and Rails leaves it off")
+            elif ssl[0] is not None and ssl[1] is not None:
+                when = (("secure", code_go.Setting(ssl[0], True, True, str(ssl[1]).lower(), where,
+                                                   f"config.force_ssl reads {ssl[0]} ({where}), and Rails marks every "
+                                                   "cookie Secure under it")),)
+            elif ssl[0] is None and ssl[1] is not None:
+                cookie = ((*cookie[0], ("secure", ssl[1])),
+                          f"{cookie[1]}; secure {str(ssl[1]).lower()}: config.force_ssl = {str(ssl[1]).lower()} "
+                          f"({where})")
+        out.append(Route(r.method, r.path, r.at, "Rails route", authn=r.authn, permitted=r.anonymous, login=r.login,
+                         throttle=r.throttle, cookie=cookie, cookie_when=when, configures=r.configures))
+    return out
+
+
+def _rails_of(paths: Sequence[str], limits: Limits, remarks: list[tuple[Location, str]],
+              routes: list[Route]) -> list[tuple[str, str]]:
+    """The Ruby files of a Rails application among ``paths`` when its routes file draws routes, those routes added to
+    ``routes``; empty otherwise."""
+    ruby = _read_also(paths, limits, remarks, (".rb",), "its Rails application") if _rails_app(paths) else []
+    rails = _rails_routes(ruby, remarks)
+    routes.extend(rails)
+    return ruby if rails else []
+
+
 def _service_document(service: str, paths: Sequence[str], limits: Limits) -> RoutesDocument:
-    texts, routes, remarks = _read_code(paths, limits)
+    texts, routes, remarks, rails = _read_code(paths, limits)
     go = [(f, blank_comments(t)) for f, t in texts if f.endswith(".go")]
     unchecked = code_go.no_caller_check(go) if go else None
     routes.extend(replace(r, open=unchecked) if unchecked else r for r in go_routes(go))
@@ -1040,11 +1090,11 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     gateway_of = code_grpc_gateway.registrations([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     said = replace(said, actuator=_own_config(paths, limits, spring.actuator_of), callers=(*said.callers,
                                                                                            *code_polly.callers(cs)),
-                   plain_listener=_plain_listener(paths, limits, texts, java),
+                   plain_listener=_plain_listener(paths, limits, texts, java, rails),
                    channels=(*said.channels, *code_dotnet_settings.channel_uses(paths, limits),
                              *code_bullmq.uses([(f, blank_comments(t)) for f, t in texts
                                                 if f.endswith(code_bullmq.SUFFIXES)], paths[0])))
-    doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits),
+    doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits, rails),
                 secrets=tuple(sorted({*code_secrets.scan(paths, limits), *code_dotnet_settings.secrets(paths, limits)},
                                      key=lambda s: (s.at.file, s.at.line, s.at.column, s.name))),
                 traits=said, gateway_of=gateway_of)
@@ -1453,9 +1503,12 @@ def _libraries(paths: Sequence[str], limits: Limits, remarks: list[tuple[Locatio
     return out
 
 
-def _open_code(paths: Sequence[str], limits: Limits) -> str | None:
+def _open_code(paths: Sequence[str], limits: Limits, rails: Sequence[tuple[str, str]] = ()) -> str | None:
     """Why no route of the service authenticates its caller: none of its code (PHP included) names a credential,
-    a session, a cookie, a token or a security framework. None when some does, or when there is no code."""
+    a session, a cookie, a token or a security framework. None when some does, when there is no code, or when it is
+    a Rails application (``rails``: its Ruby files), whose controllers say who each route authenticates."""
+    if rails:
+        return None
     files = [f for p in paths for f in code_files(p, php=True)]
     others: list[tuple[str, str]] = []  # C#, Rust...: read for their routes and client libraries, said there if unread
     for f in (f for p in paths for f in code_files(p, suffixes=code_flags.SUFFIXES)):
