@@ -47,9 +47,10 @@ _MODULES = ("__init__.py", "compiler.py", "kbcache.py", "ruleload.py", "rulecach
 holds archplan's version."""
 
 
-def key(files: Sequence[str], settings: str) -> str | None:
+def key(files: Sequence[str], settings: str, stats: Sequence[os.stat_result] | None = None) -> str | None:
     """The name of the entry for these rule files compiled with ``settings`` (None when the cache is off or a
-    file cannot be read: compiling reports it).
+    file cannot be read: compiling reports it). ``stats``: the files' ``os.stat``, when the caller took them
+    (``engine.review.load_kb``, for its own stamp: 237 calls fewer a check).
 
     Hashing the 237 built-in rule files and the modules (700 KB) took 2.2 ms a run; when an earlier run named the
     entry of files whose path, mtime, ctime, size and inode are all unchanged, that name is taken (``_known``),
@@ -59,15 +60,16 @@ def key(files: Sequence[str], settings: str) -> str | None:
     here = os.path.dirname(os.path.abspath(__file__))
     paths = [os.path.join(here, name) for name in _MODULES] + list(files)
     try:
-        stats = [os.stat(path) for path in paths]
+        taken = [os.stat(os.path.join(here, name)) for name in _MODULES] + (
+            [os.stat(path) for path in files] if stats is None else list(stats))
     except OSError:
         return None
     h = hashlib.sha256(f"{FORMAT}\0{settings}\0".encode("utf-8", "surrogatepass"))
-    for path, st in zip(paths, stats, strict=True):
+    for path, st in zip(paths, taken, strict=True):
         h.update(f"{path}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_size}\0{st.st_ino}\0{st.st_dev}\n"
                  .encode("utf-8", "surrogatepass"))
     stamp = h.hexdigest()[:32]
-    known = _known(stamp, stats)
+    known = _known(stamp, taken)
     if known is not None:
         return known
     hashed_at = time.time_ns()
