@@ -661,14 +661,15 @@ def load_kb(rule_dirs: Sequence[str] = (), builtin: bool = True, params: Mapping
     dirs = list(first.values())
     settings = _settings_key(dirs, params, disabled, limits, config, findings_only)
     files = discover_rules(dirs)
-    stamp = rule_files_stamp(files)  # taken before reading: a file changed while loading misses next time
+    stats = [os.stat(path) for path in files]  # the stamp's and the disk cache's key's (``kbcache.key``)
+    stamp = rule_files_stamp(files, stats)  # taken before reading: a file changed while loading misses next time
     budget.check("loading the rules")  # the command's deadline covers this stage, compiled or kept
     with _KB_LOCK:
         held = _KB_CACHE.get(settings)
         if held is not None and held[0] == stamp:
             _KB_CACHE.move_to_end(settings)
             return held[1]
-    compiled = _load_kb(dirs, params, disabled, limits, config, findings_only, kbcache.key(files, settings))
+    compiled = _load_kb(dirs, params, disabled, limits, config, findings_only, kbcache.key(files, settings, stats))
     with _KB_LOCK:
         _KB_CACHE[settings] = (stamp, compiled)
         _KB_CACHE.move_to_end(settings)
@@ -687,18 +688,17 @@ RACY_NS = 2_000_000_000
 file system's clock (a few ms) leave the same mtime, and a same-sized edit would otherwise go unseen."""
 
 
-def rule_files_stamp(files: Sequence[str]) -> tuple[Any, ...]:
+def rule_files_stamp(files: Sequence[str], stats: Sequence[os.stat_result] | None = None) -> tuple[Any, ...]:
     """What says that rule files are unchanged: each file's path, mtime, ctime, size and inode, and for a file
     changed in the last ``RACY_NS``, its content's hash (git's "racily clean" rule).
 
     Stat is the cheap check: 0.8 ms for the 237 built-in rules against 2.3 ms to hash their 620 KB (this
     machine, median of 50); ctime cannot be set back by a program, so a file copied in with an old mtime
-    (``cp -p``, ``touch -d``) is still seen.
+    (``cp -p``, ``touch -d``) is still seen. ``stats``: the files' ``os.stat``, taken by the caller.
     """
     now = time.time_ns()
     out: list[tuple[Any, ...]] = []
-    for path in files:
-        st = os.stat(path)
+    for path, st in zip(files, [os.stat(path) for path in files] if stats is None else stats, strict=True):
         racy = now - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS
         digest = None
         if racy:

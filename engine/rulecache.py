@@ -30,6 +30,8 @@ from engine.model.document import DEFAULT_LIMITS, Document, Limits, Path, Positi
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from engine.model.ruledata import RuleValidator
+
 FORMAT = 3
 """The layout of an entry; a change makes every older entry a mismatch."""
 KEEP = 8
@@ -424,7 +426,7 @@ def _pydantic_version() -> bytes | None:
         return None
 
 
-_RULE: list[Callable[..., Any]] = []
+_RULE: list[RuleValidator] = []
 """The plain rule validator this process built (``rule_validator``)."""
 RULE_SCHEMA_PREFIX = "ruleschema-"
 """The entries holding the rule models' plain schema (one per version of their sources, pydantic and Python)."""
@@ -437,7 +439,7 @@ def rule_sources() -> list[str]:
     return [os.path.join(here, name) for name in ("base.py", "rule.py", "ruledata.py")]
 
 
-def rule_validator() -> Callable[..., Any]:
+def rule_validator() -> RuleValidator:
     """``engine.model.ruledata.validator`` of the rule models' plain schema: a rule's data in, its plain ``Rule``
     out, checked by the models' own core schema (their validators called by name). Made from a schema an earlier
     process kept, no model is built and neither pydantic nor (while msgspec accepts the rules) pydantic-core is
@@ -467,7 +469,7 @@ def rule_validator() -> Callable[..., Any]:
     try:
         schema = ruledata.plain_schema(Rule.__pydantic_core_schema__)
     except TypeError:  # a validator or a class the plain schema does not name: the models read the rules back
-        _RULE.append(lambda data, json=False: ruledata.from_model(Rule.model_validate(data)))
+        _RULE.append(ruledata.RuleValidator(None, None, lambda data: ruledata.from_model(Rule.model_validate(data))))
         return _RULE[0]
     _RULE.append(ruledata.validator(schema))
     if entry is not None and key is not None and files is not None and not _changed_since_import(files):

@@ -27,7 +27,6 @@ from engine.model.ruledata import (
     Rule,
     from_model,
 )
-from engine.scaffold import unfilled_placeholders
 from engine.source import DEFAULT_LIMITS, Document, Limits, keypath, load
 from engine.validation import load_all, number_hint, validation_errors
 
@@ -91,6 +90,8 @@ def _parse_rule_file(path: str, limits: Limits, doc: Document | None) -> tuple[L
     doc = load(path, limits) if doc is None else doc
     if not isinstance(doc.data, dict):
         raise RuleError("a rule file must be a mapping", doc.locate(()))
+    from engine.scaffold import unfilled_placeholders  # (and the field schema it imports) when a rule file is parsed
+
     unfilled = unfilled_placeholders(doc)  # an unfinished `archplan rules new` scaffold never loads
     if unfilled:
         raise_all(unfilled)

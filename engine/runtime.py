@@ -1533,10 +1533,12 @@ class _Session:
 
     def _check_combinations(self, stratum: int, facts: Sequence[Mapping[str, Any]]) -> None:
         """Refuse, before it fires, a rule whose unjoined patterns would match too many combinations of facts (the
-        facts counted by kind only when a rule of the stratum has such patterns: the built-in rules have none)."""
+        facts counted by kind only when a rule of the stratum has such patterns: the built-in rules have none). Only
+        the rules given to the C core (``CompiledKB.kept``): one left out cannot match (``CompiledKB.for_facts``)."""
         counts: Counter[str] | None = None
+        kept = self.kb.kept
         for crule in self.kb.rules.values():
-            if crule.stratum != stratum or len(crule.unjoined) < 2:
+            if crule.stratum != stratum or (kept is not None and crule.name not in kept) or len(crule.unjoined) < 2:
                 continue
             if counts is None:
                 counts = Counter(str(f["kind"]) for f in facts)
@@ -1584,10 +1586,14 @@ def _consequences_of(kb: CompiledKB) -> Callable[[CompiledRule, Mapping[str, Map
 
 def _sinks(kb: CompiledKB) -> dict[str, Consequence]:
     """The consequences of the compiled rules that only derive facts of kinds no rule reads (no lookup either),
-    by compiled rule name (``Consequence.derives_only``)."""
+    by compiled rule name (``Consequence.derives_only``), of the rules given to the C core (``CompiledKB.kept``: no
+    other can match); the kinds read are every rule's."""
     read = {p.kind for crule in kb.rules.values() for p in crule.patterns}
     out: dict[str, Consequence] = {}
+    kept = kb.kept
     for name, crule in kb.rules.items():
+        if kept is not None and name not in kept:
+            continue
         rule = kb.source[crule.rule_id].rule
         if crule.gap is None and not crule.lookups and rule.risk is None and rule.adjust is None and rule.derive:
             consequence = Consequence(crule, rule)
@@ -1698,10 +1704,11 @@ class _Run:
         """While a transient ruleset's facts are asserted: the keys of the facts each asserted one stands for
         (its own first; see ``representatives``). Empty otherwise: every activation is then its own fact's."""
         """The JSON of the activations the last assert caused (one ruleset's)."""
-        self.gaps = {name: gap_recorder(c) for name, c in self.kb.rules.items() if c.gap is not None} \
-            if direct_gaps else {}
+        kept = self.kb.kept
+        self.gaps = {name: gap_recorder(c) for name, c in self.kb.rules.items()
+                     if c.gap is not None and (kept is None or name in kept)} if direct_gaps else {}
         """With the rules' own consequences, each gap variant's recorder (``gap_recorder``, as ``consequences``
-        would record its match)."""
+        would record its match), of the variants given to the C core (``CompiledKB.kept``: no other can match)."""
         self.direct = {name: gap for name, gap in self.gaps.items()
                        if all(lk.negated for lk in self.kb.rules[name].lookups)}
         """The gap variants that bind no looked-up fact (none looked up, or only negated patterns, which the C core

@@ -6,6 +6,17 @@ console script (``archplan``, ``python -m archplan``).
 
 from __future__ import annotations
 
-from engine.cli.main import entry
-
 __all__ = ["entry"]
+
+
+def entry() -> None:
+    """The ``archplan`` console script (``engine.cli.main.entry``), its modules imported with the cyclic garbage
+    collector already off, as it stays for the whole one-shot run: importing the modules a check runs made some
+    thirty collections of objects that all live until the process exits (3% of a check's processor time on 100
+    services). Importing this package imports nothing else."""
+    import gc
+
+    gc.disable()
+    from engine.cli.main import entry as run
+
+    run()

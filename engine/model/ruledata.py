@@ -358,7 +358,7 @@ def _resolved(schema: Any) -> Any:
     return out
 
 
-def validator(schema: Any) -> Callable[..., Rule]:
+def validator(schema: Any) -> RuleValidator:
     """The ``validate_python`` of a validator built from ``plain_schema``'s result: a rule's data in, its plain
     ``Rule`` out, or pydantic-core's ``ValidationError`` (a ``ValueError``); ``KeyError``, ``TypeError`` or
     ``pydantic_core.SchemaError`` when the schema is not one ``plain_schema`` makes.
@@ -374,22 +374,55 @@ def validator(schema: Any) -> Callable[..., Rule]:
         fast: msgcheck.Converter | None = msgcheck.compile(schema, functions=functions, enums=_ENUMS)
     except msgcheck.Unsupported:
         fast = None
-    slow: list[Callable[[Any], Rule]] = [] if fast is not None else [_core_validator(schema)]
+    return RuleValidator(schema, fast)
 
-    def validate(data: Any, *, json: bool = False) -> Rule:
+
+class RuleValidator:
+    """``validator``'s result: called with a rule's data (``json``: just parsed from JSON, ``engine.kbcache``), or
+    given a rule's JSON text (``json``)."""
+
+    __slots__ = ("_fast", "_schema", "_slow")
+
+    def __init__(self, schema: Any, fast: Any, slow: Callable[[Any], Rule] | None = None) -> None:
+        """``slow``: what reads every rule when there is no schema (``engine.rulecache.rule_validator``'s models)."""
+        self._schema, self._fast = schema, fast
+        self._slow: list[Callable[[Any], Rule]] = (
+            [slow] if slow is not None else [] if fast is not None else [_core_validator(schema)])
+
+    def __call__(self, data: Any, *, json: bool = False) -> Rule:
         """``json``: ``data`` was just parsed from JSON (``engine.kbcache``): see ``msgcheck.Converter``."""
-        if fast is not None:
+        from engine.model import msgcheck
+
+        if self._fast is not None:
             try:
-                rule: Rule = fast(data, json=json)
+                rule: Rule = self._fast(data, json=json)
                 if type(rule) is Rule:
                     return rule
             except (msgcheck.Refused, msgcheck.Unsupported):
                 pass
-        if not slow:
-            slow.append(_core_validator(schema))
-        return slow[0](data)
+        return self._refused(data)
 
-    return validate
+    def json(self, text: bytes) -> Rule:
+        """``self(json.loads(text), json=True)``: the rule in the JSON document ``text``, its types checked by
+        msgspec as it parses the text (``msgcheck.Converter.decode``)."""
+        from engine.model import msgcheck
+
+        if self._fast is not None:
+            try:
+                rule: Rule = self._fast.decode(text)
+                if type(rule) is Rule:
+                    return rule
+            except (msgcheck.Refused, msgcheck.Unsupported):
+                pass
+        import orjson
+
+        return self._refused(orjson.loads(text))
+
+    def _refused(self, data: Any) -> Rule:
+        """pydantic-core's result or error for what msgspec refused (or could not translate)."""
+        if not self._slow:
+            self._slow.append(_core_validator(self._schema))
+        return self._slow[0](data)
 
 
 def _core_validator(schema: Any) -> Callable[[Any], Rule]:
