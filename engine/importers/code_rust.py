@@ -124,15 +124,11 @@ named for creating, changing or removing (``Post::create(``, ``LocalImage::delet
 def _writes(texts: Sequence[tuple[str, str]], handler_arg: str, near: str) -> str | None:
     """The first write the body of a route's handler (a function of the service's Rust code, of the route's file
     ``near`` when several have its name) makes, and where."""
-    named = _HANDLER.search(handler_arg)
-    body = _function(texts, named.group(1), near) if named else None
-    if body is None:
+    handler = _handler(texts, handler_arg, near)
+    call = _WRITE_CALL.search(handler[2]) if handler else None
+    if handler is None or call is None:
         return None
-    path, code, start = body
-    call = _WRITE_CALL.search(code)
-    if call is None:
-        return None
-    text = next(t for p, t in texts if p == path)
+    path, text, _code, start, _name = handler
     at = _at(path, text, start + call.start())
     return f"{call.group(0).rstrip('( ')}() at {os.path.basename(path)}:{at.line}"
 
@@ -140,21 +136,29 @@ def _writes(texts: Sequence[tuple[str, str]], handler_arg: str, near: str) -> st
 def _forwards(texts: Sequence[tuple[str, str]], handler_arg: str) -> tuple[str, Location] | None:
     """The path a route's handler passes the request on to: a path literal of its body, when the body, or a function
     of the service it calls, sends a reqwest request."""
-    named = _HANDLER.search(handler_arg)
-    body = _function(texts, named.group(1)) if named else None
-    if body is None:
+    handler = _handler(texts, handler_arg)
+    literal = _PATH_LITERAL.search(handler[2]) if handler else None
+    if handler is None or literal is None:
         return None
-    path, code, start = body
-    literal = _PATH_LITERAL.search(code)
-    if literal is None:
-        return None
+    path, text, code, start, name = handler
     sends = _SENDS.search(code) is not None or any(
         (callee := _function(texts, c.group(1))) is not None and _SENDS.search(callee[1]) is not None
-        for c in _CALL.finditer(code) if c.group(1) != named.group(1))  # type: ignore[union-attr]
+        for c in _CALL.finditer(code) if c.group(1) != name)
     if not sends:
         return None
-    text = next(t for p, t in texts if p == path)
     return literal.group(1), _at(path, text, start + literal.start())
+
+
+def _handler(texts: Sequence[tuple[str, str]], handler_arg: str,
+             near: str = "") -> tuple[str, str, str, int, str] | None:
+    """The function of the service's Rust code a route's handler argument names (``.to(show)``): its file, the file's
+    text, its body, where the body starts and its name; of several of that name, the one in the file ``near``."""
+    named = _HANDLER.search(handler_arg)
+    body = _function(texts, named.group(1), near) if named else None
+    if named is None or body is None:
+        return None
+    path, code, start = body
+    return path, next(t for p, t in texts if p == path), code, start, named.group(1)
 
 
 _SHARED = re.compile(r"\bweb::Data::new\s*\(|\.\s*with_state\s*\(|\bExtension\s*\(")
@@ -190,9 +194,9 @@ _SCOPE = re.compile(r"(?<![\w.])(?:web::)?(?P<kind>scope|resource)\s*\(\s*\"(?P<
 _CHAINED = re.compile(r"\s*\.\s*(\w+)\s*(?:::\s*<[^>()]*>\s*)?\(")
 
 
-def _close(text: str, start: int) -> int:
-    """The index just past the parenthesis closing the one open before ``start``, string literals skipped; the end of
-    the text when it does not close."""
+def _scan(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """Each character of ``text`` from ``start`` outside string literals, with its bracket depth (that of the brackets
+    opened before it, from ``start``, and not yet closed)."""
     depth, i = 0, start
     while i < len(text):
         c = text[i]
@@ -200,14 +204,19 @@ def _close(text: str, start: int) -> int:
             i += 1
             while i < len(text) and text[i] != '"':
                 i += 2 if text[i] == "\\" else 1
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            if depth == 0:
-                return i + 1
-            depth -= 1
+        else:
+            yield i, c, depth
+            if c in "([{":
+                depth += 1
+            elif c in ")]}":
+                depth -= 1
         i += 1
-    return len(text)
+
+
+def _close(text: str, start: int) -> int:
+    """The index just past the parenthesis closing the one open before ``start``, string literals skipped; the end of
+    the text when it does not close."""
+    return next((i + 1 for i, c, depth in _scan(text, start) if c in ")]}" and depth == 0), len(text))
 
 
 def _calls(text: str, start: int) -> tuple[list[tuple[str, int, int]], int]:
@@ -223,23 +232,8 @@ def _calls(text: str, start: int) -> tuple[list[tuple[str, int, int]], int]:
 
 def _split(args: str) -> list[str]:
     """Top-level arguments of a call, split at their commas (nested calls and string literals kept whole)."""
-    out, depth, last, i = [], 0, 0, 0
-    while i < len(args):
-        c = args[i]
-        if c == '"':
-            i += 1
-            while i < len(args) and args[i] != '"':
-                i += 2 if args[i] == "\\" else 1
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
-            out.append(args[last:i])
-            last = i + 1
-        i += 1
-    out.append(args[last:])
-    return [a for a in out if a.strip()]
+    cuts = [i for i, c, depth in _scan(args) if c == "," and depth == 0]
+    return [a for a in (args[i + 1:j] for i, j in zip([-1, *cuts], [*cuts, len(args)], strict=True)) if a.strip()]
 
 
 def _prefixed(prefix: str, path: str) -> str:
