@@ -133,3 +133,66 @@ def test_a_rust_service_that_reads_a_bearer_token_is_left_unknown(tmp_path: Any)
           "fn check(req: &HttpRequest) -> bool { req.headers().get(\"Authorization\").is_some() }\n")
     docs = import_paths("source", [f"{tmp}/depot"])
     assert "authn" not in endpoint(docs, "POST", "/boxes")
+
+
+KENNEL_ROUTES = """
+    use actix_web::{guard, web};
+
+    pub fn config(cfg: &mut web::ServiceConfig, limits: &Limits) {
+        cfg.service(
+            web::scope("/api/v2")
+                .route("/whistle", web::get().to(whistle))
+                .service(
+                    web::resource("/dog/adopt")
+                        .guard(guard::Post())
+                        .wrap(limits.adoption_rate_limit())
+                        .route(web::post().to(adopt)),
+                )
+                .service(
+                    web::scope("/dog")
+                        .wrap(limits.rate_limiter())
+                        .route("", web::get().to(show_dog))
+                        .route("", web::put().to(rename_dog))
+                        .route("/bark", web::post().to(bark))
+                        .service(web::scope("/vet").route("/visit", web::post().to(visit))),
+                )
+                .service(web::scope("/kennel").route("/open", web::get().to(open_kennel))),
+        );
+        cfg.service(web::resource("/kennel/sweep/{token}/{cage}").route(web::get().to(sweep)));
+    }
+
+    async fn sweep(path: web::Path<(String, String)>, pool: Data<Pool>) -> Result<HttpResponse, Error> {
+        Cage::delete_by_number(&mut pool.get(), &path.1).await?;
+        Ok(HttpResponse::NoContent().finish())
+    }
+
+    async fn whistle() -> HttpResponse { HttpResponse::Ok().finish() }
+"""
+
+
+def _kennel(tmp_path: Any) -> list[Any]:
+    write(str(tmp_path), "kennel/src/routes.rs", KENNEL_ROUTES)
+    return import_paths("source", [str(tmp_path / "kennel")])
+
+
+def test_actix_scopes_and_resources_prefix_their_routes_as_actix_joins_them(tmp_path: Any) -> None:
+    assert keys(_kennel(tmp_path)) == {
+        "kennel GET /api/v2/whistle", "kennel POST /api/v2/dog/adopt", "kennel GET /api/v2/dog",
+        "kennel PUT /api/v2/dog", "kennel POST /api/v2/dog/bark", "kennel POST /api/v2/dog/vet/visit",
+        "kennel GET /api/v2/kennel/open", "kennel GET /kennel/sweep/{token}/{cage}"}
+
+
+def test_a_rate_limiting_middleware_wrapped_on_a_scope_or_resource_limits_every_route_under_it(tmp_path: Any) -> None:
+    docs = _kennel(tmp_path)
+    limited = {(m, p) for m, p in [("POST", "/api/v2/dog/adopt"), ("GET", "/api/v2/dog"), ("PUT", "/api/v2/dog"),
+                                   ("POST", "/api/v2/dog/bark"), ("POST", "/api/v2/dog/vet/visit")]}
+    for m, p in limited:
+        assert endpoint(docs, m, p).get("rate_limit") is True, (m, p)
+    for m, p in [("GET", "/api/v2/whistle"), ("GET", "/api/v2/kennel/open")]:
+        assert "rate_limit" not in endpoint(docs, m, p), (m, p)
+
+
+def test_a_get_whose_handler_deletes_by_name_changes_state(tmp_path: Any) -> None:
+    docs = _kennel(tmp_path)
+    assert endpoint(docs, "GET", "/kennel/sweep/{token}/{cage}").get("mutating") is True
+    assert "mutating" not in endpoint(docs, "GET", "/api/v2/whistle")

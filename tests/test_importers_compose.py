@@ -506,11 +506,14 @@ def test_search_clusters_and_postgres_derivatives_state_their_authentication(tmp
           vector-pg:
             image: pgvector/pgvector:pg16
             environment: {POSTGRES_HOST_AUTH_METHOD: trust}
+          upgrading-pg:
+            image: pgautoupgrade/pgautoupgrade:16-alpine
+            environment: [POSTGRES_USER=forum, POSTGRES_PASSWORD=hunter2]
         """)
     d = design_of(compose.import_file(path))
     auth = {ds.name: ds.data.get("authentication") for ds in d.of_kind("datastore")}
     assert auth == {"open-search": "none", "locked-search": "password", "open-opensearch": "none",
-                    "default-search": None, "cdc-pg": "password", "vector-pg": "none"}
+                    "default-search": None, "cdc-pg": "password", "vector-pg": "none", "upgrading-pg": "password"}
     notes = compose.import_file(path)[0].notes
     assert ("authentication none: xpack.security.enabled switches security off: the cluster accepts any client"
             in notes["datastore:open-search"])

@@ -245,6 +245,33 @@ def test_nginx_template_variables_leave_the_target_unknown() -> None:
     assert line == line_of(TEMPLATE, "${API_HOST}") and "is a variable" in message
 
 
+def test_an_anchored_regex_location_of_literal_segments_is_a_prefix_location_for_each(tmp_path: Any) -> None:
+    path = write(str(tmp_path), "front.conf", """
+        upstream board { server "board:9000"; }
+        server {
+          listen 8080;
+          location ~ ^/(rest|rss|.well-known) {
+            proxy_pass "http://board";
+          }
+          location ~ ^/hooks {
+            proxy_pass http://board;
+          }
+          location ~ ^/(rest|rss)/v[0-9]+ {
+            proxy_pass http://board;
+          }
+          location ~* ^/(static) {
+            proxy_pass http://board;
+          }
+        }
+        """)
+    d = imported(path, "front")
+    assert routes(d) == {"ANY /rest": ["board"], "ANY /rss": ["board"], "ANY /.well-known": ["board"],
+                         "ANY /hooks": ["board"]}
+    assert fact(d, "endpoint:ANY /rss").data["tls"] is False
+    assert fact(d, "endpoint:ANY /rss").location.line == line_of(path, "location ~ ^/(rest|rss|.well-known)")
+    assert len([m for _l, m in warned(d) if "a regular expression is not a path" in m]) == 2  # [0-9], ~*
+
+
 def test_an_nginx_location_that_sends_the_files_of_a_directory_is_an_endpoint_open_to_anyone_unless_guarded(
         tmp_path: Any) -> None:
     path = write(str(tmp_path), "site.conf.template", """

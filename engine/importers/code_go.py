@@ -630,7 +630,7 @@ def _route_limit(guards: _Guards, owner: str, pos: int, own: Sequence[str], at: 
                  ) -> tuple[str | None, tuple[Setting, ...]]:
     """The rate-limiting middleware on a route registered on ``owner`` at offset ``pos`` (its own middleware
     arguments ``own`` first, then its group's or router's), with the settings on which mounting it depends."""
-    mine = next((lim for arg in own if (lim := _limiter(arg))), None)
+    mine = next((lim for arg in own if (lim := limiter_named(arg))), None)
     if mine is not None:
         return f"the rate-limiting middleware {mine} of the route ({at.file}:{at.line})", ()
     limit = guards.limit_of(owner, pos)
@@ -700,7 +700,7 @@ reads: a JWT, an OAuth 2.0 or OpenID Connect token, a session cookie, a static k
 that matches names it (a middleware that reads a session cookie and an API token alike serves the browser's session)."""
 
 
-def _limiter(arg: str) -> str | None:
+def limiter_named(arg: str) -> str | None:
     """The middleware argument, shortened, when it is named for limiting the rate of requests (not a function
     literal); None otherwise."""
     text = " ".join(arg.split())
@@ -730,7 +730,7 @@ class _Guards:
             owner = m.group(0).split(".")[0].strip()
             line = code.count("\n", 0, m.start()) + 1
             args = split_args(code[m.end():close_bracket(code, m.end() - 1) - 1])
-            limiter = next((_limiter(a) for a in args if _limiter(a)), None)
+            limiter = next((limiter_named(a) for a in args if limiter_named(a)), None)
             if limiter is not None:
                 self.limited.append((m.start(), owner, f"the rate-limiting middleware {limiter} on {owner}.Use at "
                                                        f"line {line}"))
@@ -746,7 +746,7 @@ class _Guards:
                       if (g := self._auth(arg, f"the group {name} made at {where.file}:{where.line}")) is not None),
                      None)
         self.made.setdefault(name, []).append((at, owner, found))
-        limiter = next((lim for arg in middleware if (lim := _limiter(arg))), None)
+        limiter = next((lim for arg in middleware if (lim := limiter_named(arg))), None)
         self.limiting.setdefault(name, []).append(
             (at, f"the rate-limiting middleware {limiter} of the group {name} made at {where.file}:{where.line}"
              if limiter else None))

@@ -1163,7 +1163,8 @@ _NO_ROUTE = ("no route of Flask, FastAPI, Express, Next.js, Spring MVC, Jakarta 
 def _rust_routes(others: Sequence[tuple[str, str]]) -> list[Route]:
     """The routes of the Rust files of ``others`` (``code_rust``), with the path each passes the request on to."""
     return [Route(r.method, normalise(r.path), r.at, r.framework,
-                  forwards=(normalise(r.forwards[0]), r.forwards[1]) if r.forwards else None)
+                  forwards=(normalise(r.forwards[0]), r.forwards[1]) if r.forwards else None, throttle=r.throttle,
+                  writes=r.writes)
             for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")])]
 
 

@@ -10,8 +10,14 @@ A route whose handler (``.to(handler)``, ``get(handler)``: a function of the ser
 function of the service it calls, passes the request on to that path (``forwards``): ``compose`` finds the route
 there, at a service it calls.
 
-A route inside a ``web::scope("/api")`` or a nested router takes no prefix here (the scope is not followed): its path
-is the one written.
+actix-web's ``web::scope("/api")`` and ``web::resource("/items")`` are followed through their chain of calls: a
+``.route("/x", ...)`` of a scope is served at the scope's prefix joined to its path as actix-web joins them (``/api`` +
+``/x``, ``/site`` + ``""`` is ``/site``), a scope or resource given to ``.service(...)`` is nested under it, and a
+resource's ``.route(web::get().to(handler))`` is served at the resource's path. A rate-limiting middleware
+(``.wrap(rate_limit.message())``, named rate limit, limiter or throttle as a Go one is: ``code_go.limiter_named``) on a
+scope or resource, or on a route's own handler, limits every route under it (``throttle``). An axum router nested
+under a prefix, and routes a ``configure``'d function adds under a scope, take no prefix here: their path is the one
+written.
 
 A service that hands its web framework shared state (``web::Data::new``, axum's ``with_state`` or ``Extension``)
 holding records behind a lock that its code writes through (a ``RwLock<ProductStore>`` field written with
@@ -21,11 +27,13 @@ holding records behind a lock that its code writes through (a ``RwLock<ProductSt
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from engine.errors import Location
+from engine.importers.code_go import limiter_named
 
 _ROUTE = re.compile(r"\.\s*route\s*\(\s*\"(?P<path>[^\"\\\n]*)\"\s*,")
 _MACRO = re.compile(r"#\[\s*(?:actix_web::)?(?P<verb>get|post|put|delete|patch|head)\s*\(\s*\"(?P<path>[^\"\\\n]*)\"")
@@ -43,6 +51,10 @@ class RustRoute:
     framework: str
     forwards: tuple[str, Location] | None = None
     """The path its handler passes the request on to, at another service, and where the handler names it."""
+    throttle: str | None = None
+    """The rate-limiting middleware wrapped around it (its scope's, its resource's or its own), and where."""
+    writes: str | None = None
+    """The write its handler makes by name (``LocalImage::delete_by_alias(`` at file:line), when its body shows one."""
 
 
 def routes(texts: Sequence[tuple[str, str]]) -> list[RustRoute]:
@@ -52,11 +64,21 @@ def routes(texts: Sequence[tuple[str, str]]) -> list[RustRoute]:
         if "actix_web" not in text and "axum" not in text:
             continue
         framework = "actix-web" if "actix_web" in text else "axum"
+        spans: list[tuple[int, int]] = []
+        if framework == "actix-web":
+            for m in _SCOPE.finditer(text):
+                if any(a <= m.start() < b for a, b in spans):
+                    continue  # nested in a scope already read, with its prefix
+                end, found = _scoped(text, m, "", None, path, texts)
+                spans.append((m.start(), end))
+                out.extend(found)
         for m in _ROUTE.finditer(text):
+            if any(a <= m.start() < b for a, b in spans):
+                continue
             handler = _argument(text, m.end())
             for verb in _verbs(handler):
                 out.append(RustRoute(verb, m.group("path"), _at(path, text, m.start()), framework,
-                                     _forwards(texts, handler)))
+                                     _forwards(texts, handler), writes=_writes(texts, handler, path)))
         for m in _MACRO.finditer(text):
             out.append(RustRoute(m.group("verb").upper(), m.group("path"), _at(path, text, m.start()), "actix-web"))
     return out
@@ -69,10 +91,13 @@ _SENDS = re.compile(r"\.\s*(?:get|post|put|patch|delete|request)\s*\([^;]*?\.\s*
 _CALL = re.compile(r"(?<![\w.:])([a-z_]\w*)\s*\(")
 
 
-def _function(texts: Sequence[tuple[str, str]], name: str) -> tuple[str, str, int] | None:
-    """The body of the one function ``name`` of the Rust files (its file, its text, where it starts)."""
+def _function(texts: Sequence[tuple[str, str]], name: str, near: str = "") -> tuple[str, str, int] | None:
+    """The body of the one function ``name`` of the Rust files (its file, its text, where it starts); of several, the
+    one function of that name in the file ``near`` (where the route names it), if there is one."""
     found = [(path, text, m.end()) for path, text in texts
              for m in re.finditer(rf"\bfn\s+{re.escape(name)}\s*(?:<[^>{{]*>)?\s*\(", text)]
+    if len(found) > 1:
+        found = [f for f in found if f[0] == near]
     if len(found) != 1:
         return None
     path, text, start = found[0]
@@ -90,24 +115,50 @@ def _function(texts: Sequence[tuple[str, str]], name: str) -> tuple[str, str, in
     return None
 
 
+_WRITE_CALL = re.compile(r"\b(?:diesel::(?:insert_into|update|delete)|[A-Z]\w*::(?:create|insert|update|delete|remove|"
+                         r"purge)\w*)\s*\(")
+"""A write a handler makes by name: diesel's ``insert_into``/``update``/``delete``, or an associated function of a type
+named for creating, changing or removing (``Post::create(``, ``LocalImage::delete_by_alias(``)."""
+
+
+def _writes(texts: Sequence[tuple[str, str]], handler_arg: str, near: str) -> str | None:
+    """The first write the body of a route's handler (a function of the service's Rust code, of the route's file
+    ``near`` when several have its name) makes, and where."""
+    handler = _handler(texts, handler_arg, near)
+    call = _WRITE_CALL.search(handler[2]) if handler else None
+    if handler is None or call is None:
+        return None
+    path, text, _code, start, _name = handler
+    at = _at(path, text, start + call.start())
+    return f"{call.group(0).rstrip('( ')}() at {os.path.basename(path)}:{at.line}"
+
+
 def _forwards(texts: Sequence[tuple[str, str]], handler_arg: str) -> tuple[str, Location] | None:
     """The path a route's handler passes the request on to: a path literal of its body, when the body, or a function
     of the service it calls, sends a reqwest request."""
-    named = _HANDLER.search(handler_arg)
-    body = _function(texts, named.group(1)) if named else None
-    if body is None:
+    handler = _handler(texts, handler_arg)
+    literal = _PATH_LITERAL.search(handler[2]) if handler else None
+    if handler is None or literal is None:
         return None
-    path, code, start = body
-    literal = _PATH_LITERAL.search(code)
-    if literal is None:
-        return None
+    path, text, code, start, name = handler
     sends = _SENDS.search(code) is not None or any(
         (callee := _function(texts, c.group(1))) is not None and _SENDS.search(callee[1]) is not None
-        for c in _CALL.finditer(code) if c.group(1) != named.group(1))  # type: ignore[union-attr]
+        for c in _CALL.finditer(code) if c.group(1) != name)
     if not sends:
         return None
-    text = next(t for p, t in texts if p == path)
     return literal.group(1), _at(path, text, start + literal.start())
+
+
+def _handler(texts: Sequence[tuple[str, str]], handler_arg: str,
+             near: str = "") -> tuple[str, str, str, int, str] | None:
+    """The function of the service's Rust code a route's handler argument names (``.to(show)``): its file, the file's
+    text, its body, where the body starts and its name; of several of that name, the one in the file ``near``."""
+    named = _HANDLER.search(handler_arg)
+    body = _function(texts, named.group(1), near) if named else None
+    if named is None or body is None:
+        return None
+    path, code, start = body
+    return path, next(t for p, t in texts if p == path), code, start, named.group(1)
 
 
 _SHARED = re.compile(r"\bweb::Data::new\s*\(|\.\s*with_state\s*\(|\bExtension\s*\(")
@@ -137,6 +188,104 @@ def shared_store(texts: Sequence[tuple[str, str]], builds: Sequence[str]) -> tup
             if any(re.search(rf"\.\s*{field}\s*\.\s*{writer}\s*\(\s*\)", t) for _p, t in texts):
                 return f"{field}: {lock}<{inner}> in the shared state", _at(path, text, m.start())
     return None
+
+_SCOPE = re.compile(r"(?<![\w.])(?:web::)?(?P<kind>scope|resource)\s*\(\s*\"(?P<path>[^\"\\\n]*)\"\s*\)")
+"""An actix-web scope or resource with its path: ``web::scope("/api")``, ``resource("/items")`` (``use web::*``)."""
+_CHAINED = re.compile(r"\s*\.\s*(\w+)\s*(?:::\s*<[^>()]*>\s*)?\(")
+
+
+def _scan(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """Each character of ``text`` from ``start`` outside string literals, with its bracket depth (that of the brackets
+    opened before it, from ``start``, and not yet closed)."""
+    depth, i = 0, start
+    while i < len(text):
+        c = text[i]
+        if c == '"':
+            i += 1
+            while i < len(text) and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        else:
+            yield i, c, depth
+            if c in "([{":
+                depth += 1
+            elif c in ")]}":
+                depth -= 1
+        i += 1
+
+
+def _close(text: str, start: int) -> int:
+    """The index just past the parenthesis closing the one open before ``start``, string literals skipped; the end of
+    the text when it does not close."""
+    return next((i + 1 for i, c, depth in _scan(text, start) if c in ")]}" and depth == 0), len(text))
+
+
+def _calls(text: str, start: int) -> tuple[list[tuple[str, int, int]], int]:
+    """The method calls chained from ``start`` (``.route(...).wrap(...)``): each name with where its arguments start
+    and end, and where the chain ends."""
+    out: list[tuple[str, int, int]] = []
+    while (m := _CHAINED.match(text, start)) is not None:
+        end = _close(text, m.end())
+        out.append((m.group(1), m.end(), end - 1))
+        start = end
+    return out, start
+
+
+def _split(args: str) -> list[str]:
+    """Top-level arguments of a call, split at their commas (nested calls and string literals kept whole)."""
+    cuts = [i for i, c, depth in _scan(args) if c == "," and depth == 0]
+    return [a for a in (args[i + 1:j] for i, j in zip([-1, *cuts], [*cuts, len(args)], strict=True)) if a.strip()]
+
+
+def _prefixed(prefix: str, path: str) -> str:
+    """A scope's prefix and a path as actix-web joins them: concatenated, a path without a leading slash given one."""
+    if path and not path.startswith("/"):
+        path = "/" + path
+    return (prefix + path) or "/"
+
+
+def _throttle(args: str, at: Location) -> str | None:
+    """The rate-limiting middleware ``.wrap(args)`` names, with where, or None."""
+    named = limiter_named(args)
+    return f"the rate-limiting middleware {named} wrapped at {at.file}:{at.line}" if named else None
+
+
+def _scoped(text: str, m: re.Match[str], prefix: str, throttle: str | None, path: str,
+            texts: Sequence[tuple[str, str]]) -> tuple[int, list[RustRoute]]:
+    """The routes of the scope or resource ``m`` (under ``prefix`` and the limiter of the scopes around it), and where
+    its chain of calls ends."""
+    here = _prefixed(prefix, m.group("path"))
+    calls, end = _calls(text, m.end())
+    wrap = next((t for name, a, b in calls if name == "wrap"
+                 for t in [_throttle(text[a:b], _at(path, text, a))] if t), None)
+    throttle = throttle or wrap
+    out: list[RustRoute] = []
+    for name, a, b in calls:
+        args = text[a:b]
+        if name == "route":
+            parts = _split(args)
+            if m.group("kind") == "resource" and len(parts) == 1:
+                at, sub, handler = a, "", parts[0]
+            elif len(parts) == 2 and (lit := re.fullmatch(r'\s*"([^"\\\n]*)"\s*', parts[0])):
+                at, sub, handler = a, lit.group(1), parts[1]
+            else:
+                continue
+            own = next((t for h in re.finditer(r"\.\s*wrap\s*\(", handler)
+                        for t in [_throttle(handler[h.end():], _at(path, text, a))] if t), None)
+            for verb in _verbs(handler):
+                out.append(RustRoute(verb, _prefixed(here, sub), _at(path, text, at), "actix-web",
+                                     _forwards(texts, handler), throttle=throttle or own,
+                                     writes=_writes(texts, handler, path)))
+        elif name == "to" and m.group("kind") == "resource":  # every method, on the resource's path
+            out.append(RustRoute("ANY", here, _at(path, text, a), "actix-web", _forwards(texts, f".to({args})"),
+                                 throttle=throttle))
+        elif name == "service":
+            done = a
+            for inner in _SCOPE.finditer(text, a, b):
+                if inner.start() < done:
+                    continue  # a scope nested in the one just read
+                done, nested = _scoped(text, inner, here, throttle, path, texts)
+                out.extend(nested)
+    return end, out
 
 
 def _argument(text: str, start: int) -> str:

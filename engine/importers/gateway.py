@@ -78,7 +78,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.errors import InputError, Location
@@ -1241,6 +1241,11 @@ class _Nginx:
         args = [a.text for a in d.args]
         if not args or args[0].startswith("@"):
             return  # a named location is reached only from inside the gateway
+        prefixes = regex_prefixes(args[1]) if len(args) == 2 and args[0] == "~" else None
+        if prefixes:  # ~ ^/(api|feeds): one prefix location per alternative
+            for prefix in prefixes:
+                self._location(replace(d, args=[replace(d.args[1], text=prefix)]), inherited)
+            return
         if args[0] in ("~", "~*") or len(args) > 2 or (len(args) == 2 and args[0] not in ("=", "^~")):
             self.routes.body.remark(d.location, f"location {' '.join(args)}: a regular expression is not a path; "
                                                 "not imported")
@@ -1897,6 +1902,21 @@ def import_yarp(path: str, limits: Limits = DEFAULT_LIMITS, service: str | None 
             routes.body.strips.setdefault(f"{method} {route_path}", bool(strips))
     return routes.document()
 
+
+
+_LITERAL_SEGMENT = r"[\w.-]+"
+_PREFIX_REGEX = re.compile(
+    rf"\^/(?:(?P<one>{_LITERAL_SEGMENT})|\((?:\?:)?(?P<alts>{_LITERAL_SEGMENT}(?:\|{_LITERAL_SEGMENT})*)\))")
+
+
+def regex_prefixes(pattern: str) -> list[str] | None:
+    """The paths a case-sensitive regular-expression location matches by their start, when it is no more than an
+    anchored literal segment or a group of them (``^/api``, ``^/(api|feeds|.well-known)``, a dot read as itself): the
+    same requests as a prefix location for each (``/api``, ``/feeds``...). None for any other expression."""
+    m = _PREFIX_REGEX.fullmatch(pattern.strip('"\''))
+    if m is None:
+        return None
+    return [f"/{segment}" for segment in (m.group("one") or m.group("alts")).split("|")]
 
 __all__ = ["detect", "detect_text", "httpd_configs", "import_file", "import_httpd", "import_yarp", "placeholders",
            "service_of_host", "yarp_configs"]

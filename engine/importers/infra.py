@@ -1114,8 +1114,11 @@ _AUTH_IMAGES = {
     "mongodb": ("mongo", "bitnami/mongodb", "mongodb/mongodb-community-server"),
     "redis": ("redis", "bitnami/redis", "valkey/valkey", "valkey-io/valkey"),  # Valkey on Docker Hub and on GHCR
     "memcached": ("memcached", "bitnami/memcached"),
-    # debezium/postgres and pgvector/pgvector add extensions to the official image (FROM postgres), its entrypoint kept
-    "postgres": ("postgres", "bitnami/postgresql", "postgis/postgis", "debezium/postgres", "pgvector/pgvector"),
+    # debezium/postgres and pgvector/pgvector add extensions to the official image (FROM postgres), its entrypoint kept;
+    # pgautoupgrade/pgautoupgrade is the official image (FROM postgres) whose entrypoint upgrades the data directory
+    # first, then runs the official one: a drop-in replacement, its POSTGRES_* variables read as the official's
+    "postgres": ("postgres", "bitnami/postgresql", "postgis/postgis", "debezium/postgres", "pgvector/pgvector",
+                 "pgautoupgrade/pgautoupgrade"),
     "mysql": ("mysql", "mariadb", "bitnami/mysql", "bitnami/mariadb", "mysql/mysql-server", "percona"),
     "sqlserver": ("mssql/server", "mssql/rhel/server", "azure-sql-edge"),
     "search": ("elasticsearch", "elasticsearch/elasticsearch", "opensearchproject/opensearch"),
