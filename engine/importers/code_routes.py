@@ -974,6 +974,15 @@ def _read_also(paths: Sequence[str], limits: Limits, remarks: list[tuple[Locatio
     return out
 
 
+def _schemas_and_seeds(paths: Sequence[str], limits: Limits, remarks: list[tuple[Location, str]]
+                       ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The service's schema files (``code_api_tokens``), and its SQL files with its migrations'
+    (``code_default_admin``), each read for that only."""
+    return (_read_also(paths, limits, remarks, code_api_tokens.SUFFIXES, "the API keys it stores"),
+            _read_also(paths, limits, remarks, code_default_admin.SUFFIXES, "the administrator it seeds",
+                       code_default_admin.KEEP))
+
+
 def _named_query_limit(routes: list[Route], texts: Sequence[tuple[str, str]]) -> list[Route]:
     """``routes`` whose callers' SQL no Go code bounds (``code_go_queries``) given the statement timeout that the
     service's other files (its SQL, its settings) name, when one does: how long a query may run is then not known."""
@@ -1010,7 +1019,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     routes.extend(replace(r, open=unchecked) if unchecked else r for r in go_routes(go))
     routes.extend(nextjs_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(code_nextjs.SUFFIXES)]))
     others = _read_also(paths, limits, remarks, code_flags.SUFFIXES, "its client libraries")
-    schemas = _read_also(paths, limits, remarks, code_api_tokens.SUFFIXES, "the API keys it stores")
+    schemas, seeds = _schemas_and_seeds(paths, limits, remarks)
     routes = _named_query_limit(routes, [*texts, *schemas])
     routes.extend([*_csharp_routes(others), *_rust_routes(others)])
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
@@ -1028,9 +1037,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         unique.setdefault((r.method, r.path), r)
     unique = _with_filter_cookie(unique, texts)
     said = _with_rust_state(traits(texts, tuple(unique.values()), others, _libraries(paths, limits, remarks),
-                                   schemas, _read_also(paths, limits, remarks, code_default_admin.SUFFIXES,
-                                                       "the administrator it seeds", code_default_admin.KEEP)),
-                            others, paths, limits)
+                                   schemas, seeds), others, paths, limits)
     if any(u.framework == "Eventuate Tram" for u in said.channels):  # its broker is named in its build or config
         named = [*(t for _f, t in texts), *(read_text(f, limits) for p in paths
                                            for f in [*code_channels.build_files([p]),
