@@ -168,3 +168,90 @@ def test_a_jsonwebtoken_sign_in_express_states_its_lifetime_as_written(tmp_path:
 def test_expires_in_is_read_as_jsonwebtoken_reads_it(expr: str, minutes: int | None) -> None:
     # a number is seconds; a string is an ``ms`` duration, digits alone milliseconds; no literal, no lifetime
     assert code_tokens.minutes(expr) == minutes
+
+
+_TOKENS_LIB = """
+    import jwt from 'jsonwebtoken';
+    import { seal } from './crypto';
+    export function mint(payload: any, key: any, options?: any) {
+      return jwt.sign(payload, key, options);
+    }
+    export function mintSealed(claims: any, key: any, opts: any = { expiresIn: '2h' }) {
+      return seal(mint(claims, key, opts), key);
+    }
+    export const mintTicket = (body: any, key: string) => jwt.sign(body, key, { expiresIn: '10m' });
+    export async function openSession(data: any) {
+      const sessionKey = await store.put(data);
+      return mint({ sessionKey }, process.env.KEY);
+    }
+    """
+
+_NEXT_ROUTE = """
+    import { NextResponse } from 'next/server';
+    import { %s } from '@/lib/tokens';
+    export async function POST(request: Request, { params }: { params: Promise<{ id: string }> }) {
+      const { id } = await params;
+      return NextResponse.json({ token: %s });
+    }
+    """
+
+
+def _next_signin(root: str, name: str, call: str, *extra: tuple[str, str]) -> dict[str, Any]:
+    write(root, "desk/package.json", '{"name": "desk", "dependencies": {"next": "15", "jsonwebtoken": "9"}}')
+    write(root, "desk/src/lib/tokens.ts", _TOKENS_LIB)
+    write(root, "desk/src/app/api/pass/[id]/route.ts", _NEXT_ROUTE % (name, call))
+    for path, text in extra:
+        write(root, path, text)
+    return _design(root, "desk")["endpoint:desk-POST-/api/pass/-id"]
+
+
+@pytest.mark.parametrize(("name", "call", "minutes"), [
+    ("mint", "mint({ sub: id }, process.env.KEY)", 0),
+    ("mint", "mint({ sub: id }, process.env.KEY, { expiresIn: '30d' })", 30 * 1440),
+    ("mintSealed", "mintSealed({ sub: id }, process.env.KEY)", 120),
+    ("mintSealed", "mintSealed({ sub: id }, process.env.KEY, { expiresIn: '1y' })", 525960),
+    ("mintTicket", "mintTicket({ sub: id }, process.env.KEY)", 10),
+], ids=["helper-options-left-out", "helper-options-given", "helper-of-a-helper-default", "helper-of-a-helper-given",
+        "arrow-helper-fixed-options"])
+def test_a_nextjs_handler_signing_through_the_services_own_helpers_states_the_lifetime_it_signs_with(
+        tmp_path: Any, name: str, call: str, minutes: int) -> None:
+    # the handler's parameters destructure ({ params }): its body is still read; the caller's arguments stand where
+    # each helper passes its own on, so options left out sign with none, or with the parameter's default
+    ep = _next_signin(str(tmp_path), name, call)
+    assert ep["token_lifetime_minutes"] == minutes
+    assert ep["token_revocation"] is False
+
+
+def test_a_helper_signing_something_else_than_its_argument_is_no_signing_helper(tmp_path: Any) -> None:
+    # openSession signs a key to a session it stores, not the payload it is given: what that token stands for (a
+    # session the store can end) is not read, so the handler is said to sign nothing
+    ep = _next_signin(str(tmp_path), "openSession", "await openSession({ sub: id })")
+    assert "token_lifetime_minutes" not in ep
+    assert "token_revocation" not in ep
+
+
+def test_revoking_a_blob_url_names_no_token_revocation(tmp_path: Any) -> None:
+    download = """
+        export function save(blob: Blob) {
+          const url = URL.createObjectURL(blob);
+          URL.revokeObjectURL(url);
+        }
+        """
+    ep = _next_signin(str(tmp_path), "mint", "mint({ sub: id }, process.env.KEY)",
+                      ("desk/src/lib/download.ts", download))
+    assert ep["token_revocation"] is False
+    # a revocation the code does name leaves it unknown
+    revoke = "export async function logout(id: string) { await store.revokeToken(id); }\n"
+    ep = _next_signin(str(tmp_path), "mint", "mint({ sub: id }, process.env.KEY)", ("desk/src/lib/logout.ts", revoke))
+    assert "token_revocation" not in ep
+
+
+def test_wrappers_follow_helpers_through_files_and_leave_ambiguous_names_out() -> None:
+    texts = [("lib/a.ts", "export function mint(p, k, o) { return jwt.sign(p, k, o); }\n"),
+             ("lib/b.ts", "export function wrap(p, k) { return mint(p, k); }\n"
+                          "function dup(p) { return jwt.sign(p, 'k'); }\n"),
+             ("lib/c.ts", "function dup(p) { return jwt.sign(p, 'k', { expiresIn: 60 }); }\n")]
+    found = code_tokens.wrappers(texts)
+    assert found["mint"].options == 2
+    assert found["wrap"].options is None  # it leaves the options out: none, whatever its caller passes
+    assert "dup" not in found

@@ -16,18 +16,20 @@ checks the password the request carries.
 What a method's code writes, through a client, gateway, service or store (``CheckoutGateway.placeOrder(...)``,
 ``CartGateway.addItem(...)``, ``db.insert(...)``), makes its route ``mutating``; a write that creates something new
 each time (place, add, create, charge...) takes no idempotency key when no code of the service names one. A handler
-whose ``catch`` sends the caught exception's stack to its caller (``code_error_detail``) leaks error details.
+whose ``catch`` sends the caught exception's stack to its caller (``code_error_detail``) leaks error details. The
+bearer token a method signs for its caller, itself or through a signing helper of the service's code, is read as
+``code_tokens`` says.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from engine.errors import Location
-from engine.importers import code_error_detail
+from engine.importers import code_error_detail, code_tokens
 from engine.importers.code_go import CREATION_VERBS, WRITE_VERBS
 from engine.importers.code_node import NODE_TLS
 from engine.importers.code_text import close_bracket
@@ -56,6 +58,8 @@ class NextRoute:
     login: str | None = None
     leaks: Location | None = None
     """Where its handler sends a caught exception's stack to its caller (``code_error_detail``), when it does."""
+    token: code_tokens.Issued | None = None
+    """The bearer token its handler signs for its caller (``code_tokens.signed``), unsettled."""
 
 
 def route_path(path: str) -> str | None:
@@ -86,13 +90,14 @@ def routes(texts: Sequence[tuple[str, str]]) -> list[NextRoute]:
     """The Next.js API routes of a service's files (comments blanked), in file order."""
     out: list[NextRoute] = []
     providers = [p for path, code in texts for p in _credentials_providers(path, code)]
+    signing = code_tokens.wrappers(texts)
     for path, code in texts:
         route = route_path(path)
         if route is not None:
-            out.extend(_file_routes(path, code, route))
+            out.extend(_file_routes(path, code, route, signing))
             out.extend(_nextauth_logins(path, code, route, providers))
     if any("idempot" in code.lower() for _p, code in texts):  # it names a key: whether it checks one is unknown
-        out = [NextRoute(r.method, r.path, r.at, r.writes, False, r.login) for r in out]
+        out = [replace(r, creates=False) for r in out]
     return out
 
 
@@ -130,12 +135,15 @@ def _location(path: str, code: str, i: int) -> Location:
     return Location(path, code.count("\n", 0, i) + 1, i - (code.rfind("\n", 0, i) + 1) + 1)
 
 
-def _file_routes(path: str, code: str, route: str) -> Iterator[NextRoute]:
+def _file_routes(path: str, code: str, route: str, signing: Mapping[str, code_tokens.Wrapper]
+                 ) -> Iterator[NextRoute]:
     app = "/app/" in "/" + path.replace("\\", "/") and not re.search(r"(?:^|/)pages/api/", path.replace("\\", "/"))
     blocks: list[tuple[str, int, int]] = []  # (method, start, end) of the code that handles it
     if app:
         for m in _EXPORT.finditer(code):
-            start = code.find("{", m.end())
+            # a function's body follows its parameter list, which may destructure (``{ params }``)
+            opened = code.find("(", m.end()) if "function" in m.group(0) else -1
+            start = code.find("{", m.end() if opened < 0 else close_bracket(code, opened))
             blocks.append((m.group(1), m.start(), close_bracket(code, start) if start >= 0 else len(code)))
     else:
         labels = [m.start() for m in _LABEL.finditer(code)]
@@ -150,22 +158,25 @@ def _file_routes(path: str, code: str, route: str) -> Iterator[NextRoute]:
         if method in seen:
             continue
         seen.add(method)
-        yield _route(path, code, route, method, start, end)
+        yield _route(path, code, route, method, start, end, signing)
     if not blocks:
         anchor = re.search(r"\bexport\s+default\b", code)
-        yield _route(path, code, route, "ANY", anchor.start() if anchor else 0, len(code))
+        yield _route(path, code, route, "ANY", anchor.start() if anchor else 0, len(code), signing)
 
 
-def _route(path: str, code: str, route: str, method: str, start: int, end: int) -> NextRoute:
+def _route(path: str, code: str, route: str, method: str, start: int, end: int,
+           signing: Mapping[str, code_tokens.Wrapper]) -> NextRoute:
     at = _location(path, code, start)
     leak = code_error_detail.leaked(code, start, end)
     leaks = _location(path, code, leak) if leak is not None else None
+    token = code_tokens.signed([(path, code, start, end)], signing)
     if method not in ("GET", "HEAD", "OPTIONS"):
         for w in _WRITE.finditer(code, start, end):
             if _RECEIVER.search(w.group(1)):
                 writes = f"{w.group(1)}.{w.group(2)}() at {path}:{code.count(chr(10), 0, w.start()) + 1}"
-                return NextRoute(method, route, at, writes, bool(_CREATION.match(w.group(2))), leaks=leaks)
-    return NextRoute(method, route, at, None, leaks=leaks)
+                return NextRoute(method, route, at, writes, bool(_CREATION.match(w.group(2))), leaks=leaks,
+                                 token=token)
+    return NextRoute(method, route, at, None, leaks=leaks, token=token)
 
 
 _NEXT_IMPORT = re.compile(r"""\bfrom\s*(['"])next(?:/[\w/.-]+)?\1|\brequire\s*\(\s*(['"])next(?:/[\w/.-]+)?\2\s*\)""")

@@ -107,6 +107,7 @@ from engine.importers import (
     code_csharp,
     code_dapr,
     code_databases,
+    code_default_admin,
     code_discovery,
     code_django,
     code_dotnet_settings,
@@ -391,6 +392,8 @@ class Traits:
     """The weakest way its code hashes a password (``code_passwords``)."""
     plain_tokens: code_api_tokens.PlainTokens | None = None
     """The API keys its code stores as they are and looks up by equality (``code_api_tokens``)."""
+    seeded_admin: code_default_admin.SeededAdmin | None = None
+    """An administrator its SQL files insert with a password hash written out (``code_default_admin``)."""
     ai_clients: tuple[code_ai.AiClient, ...] = ()
     """The AI model providers' clients its Python code builds (``code_ai``)."""
     client_ip: tuple[str, Location] | None = None
@@ -969,15 +972,25 @@ def _settled_handlers(routes: Sequence[Route], texts: Sequence[tuple[str, str]],
 
 
 def _read_also(paths: Sequence[str], limits: Limits, remarks: list[tuple[Location, str]],
-               suffixes: tuple[str, ...], why: str) -> list[tuple[str, str]]:
-    """The service's files ending in ``suffixes``, read for ``why`` only: one that fails is said in ``remarks``."""
+               suffixes: tuple[str, ...], why: str, keep: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """The service's files ending in ``suffixes`` (``keep``: as ``code_files``), read for ``why`` only: one that fails
+    is said in ``remarks``."""
     out: list[tuple[str, str]] = []
-    for f in (f for p in paths for f in code_files(p, suffixes=suffixes)):
+    for f in (f for p in paths for f in code_files(p, suffixes=suffixes, keep=keep)):
         try:
             out.append((f, read_text(f, limits)))
         except InputError as exc:
             remarks.append((exc.location or Location(f), f"{exc.message}: not read for {why}"))
     return out
+
+
+def _schemas_and_seeds(paths: Sequence[str], limits: Limits, remarks: list[tuple[Location, str]]
+                       ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The service's schema files (``code_api_tokens``), and its SQL files with its migrations'
+    (``code_default_admin``), each read for that only."""
+    return (_read_also(paths, limits, remarks, code_api_tokens.SUFFIXES, "the API keys it stores"),
+            _read_also(paths, limits, remarks, code_default_admin.SUFFIXES, "the administrator it seeds",
+                       code_default_admin.KEEP))
 
 
 def _named_query_limit(routes: list[Route], texts: Sequence[tuple[str, str]]) -> list[Route]:
@@ -1062,7 +1075,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     routes.extend(replace(r, open=unchecked) if unchecked else r for r in go_routes(go))
     routes.extend(nextjs_routes([(f, blank_comments(t)) for f, t in texts if f.endswith(code_nextjs.SUFFIXES)]))
     others = _read_also(paths, limits, remarks, code_flags.SUFFIXES, "its client libraries")
-    schemas = _read_also(paths, limits, remarks, code_api_tokens.SUFFIXES, "the API keys it stores")
+    schemas, seeds = _schemas_and_seeds(paths, limits, remarks)
     routes = _named_query_limit(routes, [*texts, *schemas])
     routes.extend([*_csharp_routes(others), *_rust_routes(others)])
     java = [(f, blank_comments(t)) for f, t in texts if f.endswith(".java")]
@@ -1080,7 +1093,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         unique.setdefault((r.method, r.path), r)
     unique = _with_filter_cookie(unique, texts)
     said = _with_rust_state(traits(texts, tuple(unique.values()), others, _libraries(paths, limits, remarks),
-                                   schemas), others, paths, limits)
+                                   schemas, seeds), others, paths, limits)
     if any(u.framework == "Eventuate Tram" for u in said.channels):  # its broker is named in its build or config
         named = [*(t for _f, t in texts), *(read_text(f, limits) for p in paths
                                            for f in [*code_channels.build_files([p]),
@@ -1300,7 +1313,7 @@ def go_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
 
 def nextjs_routes(texts: Sequence[tuple[str, str]]) -> list[Route]:
     """The API routes a service's Next.js files declare by where they lie (``code_nextjs``)."""
-    return [Route(r.method, normalise(r.path), r.at, "Next.js API route", writes=r.writes, login=r.login,
+    return [Route(r.method, normalise(r.path), r.at, "Next.js API route", writes=r.writes, login=r.login, token=r.token,
                   no_idempotency_key=(f"its handler creates ({r.writes}) and no code of the service names an "
                                       "idempotency key") if r.creates else None,
                   error_detail=None if r.leaks is None else f"its catch sends the caught exception's stack to the "
@@ -1391,14 +1404,15 @@ def _counted_lockout(codes: Sequence[tuple[str, str]]) -> tuple[str, Location] |
 
 def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
            others: Sequence[tuple[str, str]] = (), libraries: Sequence[tuple[str, str]] = (),
-           schemas: Sequence[tuple[str, str]] = ()) -> Traits:
+           schemas: Sequence[tuple[str, str]] = (), seeds: Sequence[tuple[str, str]] = ()) -> Traits:
     """What a service's code says of the whole service (comments skipped): the first in-process store of state
     that exists nowhere else it builds (issued tokens, sessions: catalogue ``local_state_stores``), how it
     issues its users' tokens itself (an authorization server, or a token it signs when it has a login, token or
     sign-up route: catalogue ``token_issuers``), and a stored password it compares with the request's as they
     are (catalogue ``plaintext_password_checks``). ``libraries``: the code of the modules its build compiles it with,
     read only for the channel names their constants give; ``schemas``: its schema files (a Prisma schema, SQL
-    migrations), read only for the tables holding API keys (``code_api_tokens``)."""
+    migrations), read only for the tables holding API keys (``code_api_tokens``); ``seeds``: its SQL files, migrations
+    included, read only for an administrator they insert (``code_default_admin``)."""
     cat = infra.catalog()
     codes = [(path, text if path.endswith(".py") else blank_comments(text)) for path, text in texts]
     logs_in = any(credential_path(r.path) for r in routes)
@@ -1417,6 +1431,7 @@ def traits(texts: Sequence[tuple[str, str]], routes: Sequence[Route],
                    channels=code_channels.uses(every, libraries) + code_amqp.uses(every) + code_dapr.uses(every),
                   password_hash=code_passwords.hashing(every), client_ip=code_client_ip.forwarded(texts),
                   plain_tokens=code_api_tokens.plain_tokens([*every, *schemas]),
+                  seeded_admin=code_default_admin.seeded_admin(seeds),
                   query_limits=code_query_limits.unlimited(texts),
                   ai_clients=code_ai.clients([(p, t) for p, t in (*texts, *others) if p.endswith(".py")]))
 
@@ -1557,17 +1572,20 @@ _BUNDLED = (".min.js", ".bundle.js", ".standalone.js")
 front-end libraries): build output that runs in the browser, not the service's code."""
 
 
-def code_files(path: str, *, php: bool = False, suffixes: tuple[str, ...] = ()) -> Iterator[str]:
+def code_files(path: str, *, php: bool = False, suffixes: tuple[str, ...] = (),
+               keep: frozenset[str] = frozenset()) -> Iterator[str]:
     """The source files under ``path`` (sorted; dependencies, tests and build output skipped, a bundled or minified
     browser script such as ``redoc.standalone.js`` or ``app.min.js`` among it); PHP files too with ``php`` (their
-    routes are read from the document root only); only those ending in ``suffixes`` when given."""
+    routes are read from the document root only); only those ending in ``suffixes`` when given; the directories named
+    in ``keep`` walked although they are skipped otherwise (``migrations``)."""
     suffixes = suffixes or (CODE_SUFFIXES if php else CODE_SUFFIXES[:-1])
     if not os.path.isdir(path):
         if path.endswith(suffixes):
             yield path
         return
     for root, dirs, names in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".") and not test_tree(root, d))
+        dirs[:] = sorted(d for d in dirs if (d not in _SKIP_DIRS or d in keep) and not d.startswith(".")
+                         and not test_tree(root, d))
         if os.sep + os.path.join("src", "test") in root + os.sep or root.endswith(os.path.join("src", "test")):
             continue
         for n in sorted(names):
@@ -3499,6 +3517,7 @@ def _record_sqlite(body: Body, service: str, store: code_sqlite.SQLiteStore) -> 
 
 def _record_traits(body: Body, service: str, traits: Traits) -> None:
     code_ai.record(body, service, traits.ai_clients)
+    code_default_admin.record(body, service, traits.seeded_admin)
     code_query_limits.record(body, service, traits.query_worker)
     if traits.debug_mode is not None:
         _record_debug_mode(body, service, traits.debug_mode)

@@ -412,6 +412,10 @@ class Service(_Fact):
     - encrypted: encrypted with a key the service holds apart from the table
     - plaintext: each token as it is handed out, looked up by equality: a read of the table yields working
       credentials"""
+    default_admin_password: bool | None = None
+    """The installation creates an administrator account with a password fixed in the service's code, migrations or
+    image, the same on every install (a seeded ``admin`` account whose hash the repository holds), which works until
+    someone changes it. False: the first administrator's password is chosen or generated at setup."""
     logs_sensitive_data: bool | None = None
     """The service writes secrets or personal data (passwords, tokens, card numbers) to its logs."""
     debug_mode: bool | None = None

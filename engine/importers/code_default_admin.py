@@ -1,0 +1,122 @@
+"""An administrator account a service's own SQL creates with a fixed password (``import source``): its
+``default_admin_password``.
+
+A migration or seed script that inserts a user row holding a password hash written out in the file gives every
+installation the migration runs on the same account with the same password: whoever knows it (the README that
+publishes it, or anyone who cracks the one hash the repository holds) signs in to a fresh install. It matters when
+that row is an administrator's.
+
+Read in the service's ``.sql`` files, its migrations' included (tests left out: a fixture's accounts are no
+installation's): an ``INSERT INTO`` a table of users or accounts (``user``, ``users``, ``account``, ``auth_user``,
+``admin_users``...) with its column list, one of whose rows
+
+- gives a password column (``password``, ``password_hash``, ``passwd``, ``hashed_password``, ``encrypted_password``)
+  a literal hash in modular-crypt form (``$2a$``/``$2b$``/``$2y$`` bcrypt, ``$argon2``, ``$scrypt$``, ``$5$``,
+  ``$6$``) or Django's (``pbkdf2_sha256$...``, ``argon2$...``, ``bcrypt$...``);
+- and says the account is an administrator's: a role, type, name or username column holding ``admin``,
+  ``administrator``, ``superadmin`` or ``root``, or an ``is_admin``, ``is_superuser``, ``admin`` or ``superuser``
+  column holding true (``true``, ``1``, ``'t'``).
+
+A row without a column list (``INSERT INTO users VALUES (...)``: which value is the password is not written there),
+a placeholder or a password the code hashes at start-up is not read: nothing is said. Nothing is said either of
+whether the installation forces the password to be changed: the finding asks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from engine.errors import Location
+from engine.importers.base import Body
+from engine.importers.code_text import close_bracket, split_args
+
+SUFFIXES = (".sql",)
+KEEP = frozenset({"migrations"})
+"""A migration directory holds the SQL an installation runs: it is read, though code reading skips it."""
+_INSERT = re.compile(r"\bINSERT\s+INTO\s+(?:[\w\"`\[\]]+\.)?[\"`\[]?(\w+)[\"`\]]?\s*\(", re.IGNORECASE)
+_USER_TABLE = re.compile(r"^(?:auth_?|admin_?|app_?|core_?)?(?:users?|accounts?|admins?|members?)$", re.IGNORECASE)
+_PASSWORD_COLUMN = re.compile(r"^(?:password|passwd|password_?hash|hashed_?password|encrypted_?password|pass_?hash)$",
+                              re.IGNORECASE)
+_HASH = re.compile(r"^(?:\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}|\$argon2(?:id|i|d)\$\S+|\$scrypt\$\S+|\$[56]\$\S+|"
+                   r"(?:pbkdf2_sha256|pbkdf2_sha1|argon2|bcrypt_sha256|bcrypt|scrypt)\$\S+)$")
+"""A password hash in modular-crypt or Django form."""
+_ROLE_COLUMN = re.compile(r"^(?:role|roles|type|user_?type|kind|name|username|user_?name|login)$", re.IGNORECASE)
+_ADMIN_VALUE = re.compile(r"^(?:admin|administrator|super_?admin|superuser|root)$", re.IGNORECASE)
+_FLAG_COLUMN = re.compile(r"^(?:is_?admin|is_?superuser|admin|superuser|is_?super_?admin)$", re.IGNORECASE)
+_TRUE = {"true", "1", "'t'", "'true'", "b'1'"}
+_VALUES = re.compile(r"\)\s*VALUES\s*", re.IGNORECASE)
+_TEST_PATH = re.compile(r"(?:^|[/\\])(?:tests?|__tests__|spec|fixtures?|e2e)(?:[/\\])|[._-](?:test|spec)\.sql$",
+                        re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SeededAdmin:
+    """An administrator row a SQL file inserts with a fixed password hash: its table, how it is named, and where."""
+
+    table: str
+    named: str
+    at: Location
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"`":
+        return value[1:-1]
+    return value
+
+
+def seeded_admin(files: Sequence[tuple[str, str]]) -> SeededAdmin | None:
+    """The first administrator that the service's SQL files (path, text) insert with a password hash written out;
+    None when none does."""
+    for path, text in files:
+        if not path.endswith(".sql") or _TEST_PATH.search(path):
+            continue
+        for m in _INSERT.finditer(text):
+            if not _USER_TABLE.match(m.group(1)):
+                continue
+            close = close_bracket(text, m.end() - 1)
+            columns = [_unquote(c).strip("[]") for c in split_args(text[m.end():close - 1])]
+            values = _VALUES.match(text, close - 1)
+            if values is None:
+                continue
+            at = values.end()
+            while at < len(text) and text[at] == "(":
+                end = close_bracket(text, at)
+                row = dict(zip(columns, split_args(text[at + 1:end - 1]), strict=False))
+                found = _admin(row)
+                if found is not None:
+                    line = text.count("\n", 0, m.start()) + 1
+                    return SeededAdmin(m.group(1), found, Location(path, line, m.start() - (text.rfind(
+                        "\n", 0, m.start()) + 1) + 1))
+                rest = re.match(r"\s*,\s*", text[end:])
+                if rest is None:
+                    break
+                at = end + rest.end()
+    return None
+
+
+def _admin(row: dict[str, str]) -> str | None:
+    """How the row says it is an administrator's with a written-out password hash (``username 'admin'``), or None."""
+    if not any(_PASSWORD_COLUMN.match(c) and _HASH.match(_unquote(v)) for c, v in row.items()):
+        return None
+    for column, value in row.items():
+        if _ROLE_COLUMN.match(column) and _ADMIN_VALUE.match(_unquote(value)):
+            return f"{column} {value.strip()}"
+        if _FLAG_COLUMN.match(column) and value.strip().lower() in _TRUE:
+            return f"{column} {value.strip()}"
+    return None
+
+
+def record(body: Body, service: str, seeded: SeededAdmin | None) -> None:
+    """``service``'s ``default_admin_password``, when its SQL seeds an administrator with a fixed password."""
+    if seeded is None:
+        return
+    body.set("services", service, "default_admin_password", True, seeded.at)
+    body.note("services", service, f"default_admin_password: {seeded.at.file}:{seeded.at.line} inserts an "
+                                   f"administrator ({seeded.table} row with {seeded.named}) with a password hash "
+                                   "written out, the same on every installation it runs on")
+
+
+__all__ = ["KEEP", "SUFFIXES", "SeededAdmin", "record", "seeded_admin"]

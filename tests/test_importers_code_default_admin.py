@@ -1,0 +1,58 @@
+"""An administrator a service's own SQL inserts with a password hash written out (code_default_admin): the
+service's default_admin_password."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from engine.importers import code_default_admin, load_artifacts
+from engine.loader import load_documents
+from tests.helpers import write
+
+_HASH = "$2b$10$" + "Q" * 53
+_ARGON = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"
+
+
+def _service(root: str, sql: str, where: str = "db/migrations/0001_init/migration.sql") -> dict[str, Any]:
+    write(root, "ledger/package.json", '{"name": "ledger"}')
+    write(root, "ledger/server.js", "const express = require('express');\nconst app = express();\n"
+                                    "app.get('/api/ping', (req, res) => res.send('ok'));\napp.listen(3000);\n")
+    write(root, f"ledger/{where}", sql)
+    docs = load_artifacts([f"source:ledger={os.path.join(root, 'ledger')}"])
+    return load_documents(docs).by_key()["service:ledger"].data
+
+
+@pytest.mark.parametrize("sql", [
+    f"INSERT INTO \"user\" (user_id, username, role, password) VALUES ('7f1', 'admin', 'admin', '{_HASH}');",
+    f"insert into users (email, password_hash, is_superuser)\nvalues ('ops@example.org', '{_ARGON}', true);",
+    "INSERT INTO accounts (name, passwd, is_admin) VALUES ('jo', 'x', false), "
+    "('root', 'pbkdf2_sha256$600000$salt$digest=', 1);",
+], ids=["bcrypt-role-admin", "argon2-superuser-flag", "second-row-django-hash"])
+def test_a_migration_inserting_an_administrator_with_a_written_out_hash_ships_a_default_password(
+        tmp_path: Any, sql: str) -> None:
+    assert _service(str(tmp_path), sql)["default_admin_password"] is True
+
+
+@pytest.mark.parametrize("sql", [
+    f"INSERT INTO users (username, role, password) VALUES ('reader', 'viewer', '{_HASH}');",
+    "INSERT INTO users (username, role, password) VALUES ('admin', 'admin', :initial_password);",
+    f"INSERT INTO users VALUES ('admin', 'admin', '{_HASH}');",
+    f"INSERT INTO settings (name, password) VALUES ('admin', '{_HASH}');",
+], ids=["not-an-administrator", "password-bound-at-setup", "no-column-list", "not-a-users-table"])
+def test_nothing_is_said_without_an_administrator_row_holding_a_written_out_hash(tmp_path: Any, sql: str) -> None:
+    assert "default_admin_password" not in _service(str(tmp_path), sql)
+
+
+def test_a_test_fixtures_administrator_is_no_installations(tmp_path: Any) -> None:
+    sql = f"INSERT INTO users (username, role, password) VALUES ('admin', 'admin', '{_HASH}');"
+    assert "default_admin_password" not in _service(str(tmp_path), sql, "tests/fixtures/seed.sql")
+
+
+def test_the_seeded_row_is_located_and_named() -> None:
+    sql = f"-- seed\nINSERT INTO admin_users (login, password) VALUES ('root', '{_HASH}');\n"
+    found = code_default_admin.seeded_admin([("db/seed.sql", sql)])
+    assert found is not None
+    assert (found.table, found.named, found.at.line) == ("admin_users", "login 'root'", 2)
