@@ -640,6 +640,46 @@ def test_depends_on_alone_makes_a_store_client_and_a_service_call_of_unknown_sty
     assert "depends_on" in pricing["inferred_from"]
 
 
+def test_depends_on_whose_target_a_mounted_configuration_addresses_by_url_takes_its_scheme(
+        tmp_path: os.PathLike[str]) -> None:
+    """A call only depends_on draws is HTTP when a file mounted into the caller addresses the target by an
+    ``http://`` URL (the service's configuration naming the compose service): the protocol is said, with the file and
+    line as evidence. A URL naming another host, a scheme that names no protocol, or a mounted file with no URL
+    leaves the call's protocol unknown."""
+    write(str(tmp_path), "app.hjson", """
+        {
+          thumbs: { url: "http://thumbs:8080/" }
+          docs: "ftp://archive/files"
+          home: "http://localhost:9000"
+        }
+        """)
+    write(str(tmp_path), "other.conf", "log_level = info\n")
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          api:
+            build: .
+            volumes: ["./app.hjson:/config/config.hjson:Z"]
+            depends_on: [thumbs, archive, search]
+          worker:
+            build: .
+            volumes: ["./other.conf:/etc/worker.conf"]
+            depends_on: [thumbs]
+          thumbs:
+            image: shop/thumbs:1.0
+          archive:
+            image: shop/archive:1.0
+          search:
+            image: shop/search:1.0
+        """)
+    d = design_of(compose.import_file(path))
+    thumbs = fact(d, "interaction:api->thumbs").data
+    assert thumbs["protocol"] == "http" and thumbs["style"] == "sync"
+    assert "app.hjson:2 (api mounts it at /config/config.hjson) names http://thumbs" in thumbs["inferred_from"]
+    for key in ("interaction:api->archive", "interaction:api->search", "interaction:worker->thumbs"):
+        data = fact(d, key).data
+        assert "protocol" not in data and "style" not in data, key
+
+
 def test_depends_on_from_a_container_given_nothing_that_could_hold_an_address_is_a_start_order(
         tmp_path: os.PathLike[str]) -> None:
     """A pulled image the compose file gives no variable, command, mounted file or build (a static front end run as

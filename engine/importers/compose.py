@@ -11,8 +11,9 @@ evidence in ``inferred_from``. A ``depends_on`` alone says start order, not how 
 a datastore or broker it is that store's client (the call's style follows from the target), to a
 configuration server (a Spring Cloud Config server by its image, or a service named ``config`` or
 ``config-server``) its clients' fetch as they start (``during: startup``), to a service it is a call of
-unknown style and protocol. Credentials written out in the environment, or in
-the JSON/YAML files the project bind-mounts (``./config:/app/config``), make the service's
+unknown style and protocol, unless a single file mounted into the caller addresses the target by a URL whose scheme
+names one (``url: "http://images:8080/"`` in its configuration: a synchronous HTTP call). Credentials written out
+in the environment, or in the JSON/YAML files the project bind-mounts (``./config:/app/config``), make the service's
 ``secrets_source`` ``repo_config`` (the key is named, never the value); a Keycloak realm export among them gives
 the service the realm's token endpoint (``engine.importers.keycloak``). Traefik routers in the
 services' labels become endpoints of the Traefik service (``engine.importers.traefik``).
@@ -68,11 +69,13 @@ from engine.importers.infra import (
     BROWSER_BUILD,
     NOT_REVIEWED,
     OPERATOR_TOOL,
+    SCHEME_PROTOCOL,
     AddressBook,
     Console,
     DatastoreAuth,
     Edge,
     Mention,
+    MountedFile,
     Recognised,
     address_books,
     apply_timeout_variables,
@@ -260,6 +263,7 @@ class _Scan:
     published: dict[str, list[tuple[str, Location, str]]] = field(default_factory=dict)  # exposure, where, port
     sidecars: list[dapr.Sidecar] = field(default_factory=list)  # the Dapr sidecars (``engine.importers.dapr``)
     bases: dict[str, str] = field(default_factory=dict)  # service -> the image its Dockerfile builds on
+    files: dict[str, list[MountedFile]] = field(default_factory=dict)  # service -> the single files it mounts
 
     def aliases(self, name: str, spec: dict[str, Any]) -> None:
         """The other host names a service answers to: its ``hostname``, ``container_name`` and network aliases."""
@@ -335,10 +339,10 @@ class _Scan:
         _one(doc, body, name, spec, at, rec, image, mounts,
              registry_auth(rec, runs, {k: v for k, v, _l in env}, command, [m for m, _p, _l in mounts]),
              built, limits)
-        files = mounted_files(os.path.dirname(doc.file), _bind_files(spec), limits) if rec is not None and \
-            rec.role == "datastore" else []
+        files = self.files[name] = mounted_files(os.path.dirname(doc.file), _bind_files(spec), limits)
         record_datastore_auth(body, name, datastore_auth(rec, runs, {k: v for k, v, _l in env}, command,
-                                                         [m for m, _p, _l in mounts], files),
+                                                         [m for m, _p, _l in mounts],
+                                                         files if rec is not None and rec.role == "datastore" else []),
                               built.base_at if built is not None and built.base else
                               doc.locate((*at, "image")) if image else doc.locate(at))
         configs = mounted_configs(body, os.path.dirname(doc.file), _bind_sources(spec), limits)
@@ -628,9 +632,11 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
         if edge is not None and edge.external:
             body.fact("externals", {"name": target}, loc)
             body.note("externals", target, "inferred from a URL in the configuration: confirm it is a third party")
-        data = edge_fact(Edge(source, target, edge.protocol if edge else None,
-                              evidence + (edge.evidence if edge else []), loc, bool(edge and edge.external)), tgt, src)
-        if edge is None and tgt is None:
+        mounted = _mounted_url(scan, source, target) if edge is None and tgt is None and scan is not None else None
+        data = edge_fact(Edge(source, target, edge.protocol if edge else mounted[0] if mounted else None,
+                              evidence + (edge.evidence if edge else [mounted[1]] if mounted else []), loc,
+                              bool(edge and edge.external)), tgt, src)
+        if edge is None and tgt is None and mounted is None:
             data.pop("style", None)  # start order alone does not say how (or whether) it is called
         probe = _health_probe(edge, mentions.get(source, [])) if edge is not None else None
         if probe is not None and "during" not in data:
@@ -651,6 +657,22 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
             record_edge_tls(body, data, edge)
             _mark_drawn(body, key, edge, data, tgt, mentions.get(source, []), pair in declared)
     _say_shared(body, left, variants or {})
+
+
+_MOUNTED_URL = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*)://([A-Za-z0-9][A-Za-z0-9_.-]*)(?=[:/\"'\s]|$)")
+
+
+def _mounted_url(scan: _Scan, source: str, target: str) -> tuple[str, str] | None:
+    """(protocol, evidence) of a call that only ``depends_on`` or ``links`` draws when a single file mounted into the
+    caller (its configuration: ``./app.hjson:/config/config.hjson``) addresses the target by a URL whose scheme names
+    the protocol (``url: "http://images:8080/"``): the configuration says how the caller reaches it."""
+    for f in scan.files.get(source, []):
+        for m in _MOUNTED_URL.finditer(f.text):
+            protocol = SCHEME_PROTOCOL.get(m.group(1).lower())
+            if protocol is not None and scan.hosts.get(m.group(2).rstrip(".").lower()) == target:
+                line = f.text.count("\n", 0, m.start()) + 1
+                return protocol, f"{f.path}:{line} ({source} mounts it at {f.target}) names {m.group(0)}"
+    return None
 
 
 def _mark_drawn(body: Body, key: str, edge: Edge, data: dict[str, Any], tgt: Recognised | None,

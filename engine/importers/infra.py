@@ -722,6 +722,8 @@ _SCHEME_PROTOCOL = {"http": "http", "https": "http", "grpc": "grpc", "grpcs": "g
                     "redis": "redis", "rediss": "redis", "postgres": "sql", "postgresql": "sql", "mysql": "sql",
                     "mariadb": "sql", "sqlserver": "sql", "kafka": "kafka", "mqtt": "mqtt", "mqtts": "mqtt",
                     "ws": "websocket", "wss": "websocket"}
+SCHEME_PROTOCOL = _SCHEME_PROTOCOL
+"""The protocol a URL's scheme names."""
 
 
 _FLAGS = ("-h", "-H", "--host", "--hostname", "--server", "--addr", "--address", "--broker", "--target")
