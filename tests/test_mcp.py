@@ -257,3 +257,27 @@ def test_a_finding_on_a_drawn_call_says_it_is_inferred() -> None:
                    if f["rule"] == "external-call-without-circuit-breaker")
     assert breaker["basis"] == "inferred" and breaker["inferred"] == ["interaction:checkout->stripe"]
     assert breaker["location"] == "design.md:10:1"
+
+
+def test_the_server_collects_cyclic_garbage_although_the_console_script_turned_it_off(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``archplan mcp`` serves many requests from one process: the one-shot entry's ``gc.disable()`` must not last."""
+    import gc
+
+    from click.testing import CliRunner
+
+    from engine.cli.agents import mcp
+
+    seen: list[bool] = []
+    monkeypatch.setattr(mcp_server, "serve", lambda: seen.append(gc.isenabled()))
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        result = CliRunner().invoke(mcp, [])
+    finally:
+        if was:
+            gc.enable()
+        else:
+            gc.disable()
+    assert result.exit_code == 0, result.output
+    assert seen == [True]

@@ -45,8 +45,13 @@ def mcp() -> None:
     from engine.errors import require_extra
 
     require_extra("mcp", ["mcp"], "archplan mcp")
+    import gc
+
     from engine.mcp_server import serve
 
+    # The console script turns the cyclic garbage collector off for a one-shot command (engine.cli.main.entry);
+    # a server lives for many requests, so cycles must be collected: the reviews pause it only while they build.
+    gc.enable()
     serve()
 
 
