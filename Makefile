@@ -53,8 +53,14 @@ bench-tools: $(DEV_STAMP)
 	@$(PY) benchmarks/bench_pytm.py --install-only
 	@$(PY) benchmarks/bench_yaml.py --install-only
 
+# Each run gets a temporary root of its own (--basetemp), so two suites of one user at once (two clones, two
+# Pythons) never prune each other's folders under /tmp/pytest-of-USER; it is removed when the run passes and
+# kept, with its path printed, when it fails.
 suite: $(DEV_STAMP)
-	$(VENV)/bin/pytest -q
+	@base=$$(mktemp -d "$${TMPDIR:-/tmp}/archplan-suite.XXXXXX") || exit 2; \
+	$(VENV)/bin/pytest -q --basetemp="$$base/tmp"; rc=$$?; \
+	if [ $$rc -eq 0 ]; then rm -rf "$$base"; else echo "the suite's temporary files are kept in $$base"; fi; \
+	exit $$rc
 
 # The plan tests check the diagrams with the real tools: Graphviz (DOT -> SVG), headless Chromium (the HTML
 # page) and the Mermaid parser (node). tools/system-deps prints each, why, and installs what is missing
