@@ -138,7 +138,7 @@ def test_pytm_builds_and_evaluates_the_converted_model(tmp_path: Any) -> None:
     model = bench_pytm.pytm_model(generate(12))
     path = tmp_path / "model.json"
     path.write_text(json.dumps(model), encoding="utf-8")
-    _wall, counts = bench_pytm.run_pytm(python, str(path))
+    _wall, _cpu, counts = bench_pytm.run_pytm(python, str(path))
     elements, findings = map(int, counts.split())
     assert elements == len(model["elements"]) + len(model["flows"]) + len(model["boundaries"])
     assert findings > 0
@@ -284,4 +284,14 @@ def test_the_benchmarks_run_archplan_installed_from_a_wheel_of_this_tree(tmp_pat
                              check=True, env=tool_venv.clean_env())
     assert version.stdout.split()[-1] == engine.__version__
     write(str(tmp_path / "design"), 3)
-    assert bench_pytm.run_archplan(python, str(tmp_path / "design"), str(tmp_path / "cache")) > 0
+    wall, cpu = bench_pytm.run_archplan(python, str(tmp_path / "design"), str(tmp_path / "cache"))
+    assert wall > 0 and cpu > 0
+
+
+def test_the_pytm_ratio_is_the_median_of_the_per_round_ratios_of_wall_or_processor_time() -> None:
+    from benchmarks.bench_pytm import ratio
+
+    pytm = [(1.0, 2.0), (3.0, 4.0), (9.0, 9.0)]
+    archplan = [(0.5, 1.0), (1.0, 1.0), (1.0, 3.0)]
+    assert ratio(pytm, archplan) == 3.0 and ratio(pytm, archplan, 1) == 3.0
+    assert ratio(pytm[:2], archplan[:2]) == 2.5 and ratio(pytm[:2], archplan[:2], 1) == 3.0
