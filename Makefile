@@ -49,6 +49,8 @@ unit: plan-tools bench-tools suite
 # OWASP pytm, which benchmarks/bench_pytm.py compares archplan with, lives in its own .venv-pytm (it is no
 # dependency of archplan); the suite checks that the model the benchmark hands it builds and evaluates.
 # rapidyaml, which benchmarks/bench_yaml.py evaluates as archplan's YAML reader, lives in .venv-ryml likewise.
+# The startup and pytm benchmarks run archplan as a user installs it: a wheel of this tree (not the editable
+# .venv), in .venv-bench, which the same --install-only creates and which they rebuild when the sources change.
 bench-tools: $(DEV_STAMP)
 	@$(PY) benchmarks/bench_pytm.py --install-only
 	@$(PY) benchmarks/bench_yaml.py --install-only

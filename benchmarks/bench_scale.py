@@ -126,7 +126,7 @@ Case = Callable[[], tuple[float, float, float]]
 
 def cases(design: str, facts: str) -> dict[str, Case]:
     """Each figure of a round: name -> (seconds, peak RSS MB or 0, processor seconds)."""
-    py, archplan = sys.executable, archplan_command()
+    py, archplan = sys.executable, archplan_command(sys.executable)
 
     def whole(argv: list[str], ok: tuple[int, ...] = (0,)) -> Case:
         def case() -> tuple[float, float, float]:
@@ -240,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.large_rounds < 1 or any(s < 1 for s in args.sizes):
         parser.error("sizes, --rounds and --large-rounds must be positive")
-    _run([*archplan_command(), "check", os.path.join(ROOT, "facts", "shop"), "-o", os.devnull], ok=(0, 1))  # warm
+    _run([*archplan_command(sys.executable), "check", os.path.join(ROOT, "facts", "shop"), "-o", os.devnull],
+         ok=(0, 1))  # warm
     with tempfile.TemporaryDirectory() as tmp:  # the rule cache warm (above), each design's files generated
         by_size = {s: measure(s, args.large_rounds if s > LARGE else args.rounds, tmp, args.full)
                    for s in sorted(set(args.sizes))}

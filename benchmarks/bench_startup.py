@@ -10,7 +10,10 @@ Each round runs, one after the other (paired, so that a loaded machine slows all
   with the parsed rules in the cache (warm), and with an empty cache directory (the first run);
 - ``review(["facts/shop"])`` repeated in one long-lived process (the library use), per call.
 
-The warm figures read a rule cache of the benchmark's own (``ARCHPLAN_CACHE_DIR``, a temporary folder filled by the
+Every process runs on one interpreter: that of ``.venv-bench``, where archplan is installed as a user installs it (a
+wheel of this tree and its runtime dependencies, not the editable dev install, whose import finder costs every
+process ~12 ms; rebuilt whenever the tree's package files changed: ``tool_venv.archplan_venv``). The warm figures
+read a rule cache of the benchmark's own (``ARCHPLAN_CACHE_DIR``, a temporary folder filled by the
 warm-up): the user cache is shared with every other tree on the machine, whose runs evicted its entry and forced
 rebuilds mid-benchmark. The figures are medians over the rounds, and each target is printed as a ratio to its
 floor, the median of the per-round ratios. Exit 1 when a target is missed. Run:
@@ -27,6 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tool_venv import BENCH_VENV, STAMP, archplan_venv, clean_env, installed_engine
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHOP = os.path.join(ROOT, "facts", "shop")
@@ -45,10 +51,11 @@ for _ in range({calls}):
 print(statistics.median(times))
 """
 
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+ENV = {k: v for k, v in clean_env().items() if k != "PYTHONDONTWRITEBYTECODE"}
 """The environment of every measured process. An installed archplan has its bytecode compiled (pip writes the
 .pyc files); with ``PYTHONDONTWRITEBYTECODE`` set (as in some CI and sandbox shells) an editable install
-compiles its ~40 modules from source in every process, 60 ms of a check, and the warm-up could not fix it.
+compiles its ~40 modules from source in every process, 60 ms of a check, and the warm-up could not fix it. Without
+``PYTHONPATH`` (``tool_venv.clean_env``), which would put the tree's ``engine`` before the installed one.
 ``main`` adds the benchmark's own rule cache folder (``CACHE_ENV``)."""
 CACHE_ENV = "ARCHPLAN_CACHE_DIR"
 """Where archplan keeps its rule cache (``engine.rulecache.CACHE_ENV``)."""
@@ -61,10 +68,21 @@ REVIEW_MS = 20.0
 """``review()`` on facts/shop, repeated in one process, per call (issue 17)."""
 
 
-def archplan_command() -> list[str]:
-    """The console script of this interpreter's environment (``python -m archplan`` where it has none)."""
-    script = os.path.join(os.path.dirname(sys.executable), "archplan")
-    return [script] if os.path.exists(script) else [sys.executable, "-m", "archplan"]
+def archplan_command(python: str) -> list[str]:
+    """The console script of ``python``'s environment (``python -m archplan`` where it has none)."""
+    script = os.path.join(os.path.dirname(python), "archplan")
+    return [script] if os.path.exists(script) else [python, "-m", "archplan"]
+
+
+def installed_archplan() -> str:
+    """The interpreter of the benchmarks' own venv (``tool_venv.BENCH_VENV``), archplan installed there from a
+    wheel of this tree as a user installs it (rebuilt when the tree's package files changed); says which."""
+    python = archplan_venv()
+    with open(os.path.join(BENCH_VENV, STAMP), encoding="utf-8") as fh:
+        key = fh.read().strip()
+    print(f"archplan: {installed_engine(python)} (a wheel of this tree, sources {key[:12]}, installed in "
+          f"{os.path.relpath(BENCH_VENV, ROOT)}; {sys.version.split()[0]})", flush=True)
+    return python
 
 
 CPU: dict[str, float] = {}
@@ -85,9 +103,10 @@ def wall(argv: list[str], ok: tuple[int, ...] = (0,), env: dict[str, str] | None
     return elapsed
 
 
-def library_call(calls: int) -> float:
-    """Median seconds of one ``review()`` call in a process that has made one already."""
-    done = subprocess.run([sys.executable, "-c", LIBRARY.format(shop=SHOP, calls=calls)], cwd=ROOT,
+def library_call(python: str, calls: int) -> float:
+    """Median seconds of one ``review()`` call in a process that has made one already (run outside the tree, so
+    that it imports the installed archplan)."""
+    done = subprocess.run([python, "-c", LIBRARY.format(shop=SHOP, calls=calls)], cwd=BENCH_VENV,
                           capture_output=True, text=True, check=False, env=ENV)
     if done.returncode != 0:
         raise SystemExit(f"bench_startup: the library run failed: {done.stderr[-500:]}")
@@ -100,16 +119,16 @@ def first_run(argv: list[str]) -> float:
         return wall(argv, ok=(0, 1), env={CACHE_ENV: cache})
 
 
-def measure(rounds: int, calls: int) -> dict[str, list[float]]:
-    """Each figure, once per round, the processes of a round run back to back."""
-    archplan = archplan_command()
+def measure(python: str, rounds: int, calls: int) -> dict[str, list[float]]:
+    """Each figure, once per round, the processes of a round run back to back, all on ``python``."""
+    archplan = archplan_command(python)
     cases = {
-        "python -c pass": lambda: wall([sys.executable, "-c", "pass"]),
-        "third-party imports": lambda: wall([sys.executable, "-c", THIRD_PARTY]),
+        "python -c pass": lambda: wall([python, "-c", "pass"]),
+        "third-party imports": lambda: wall([python, "-c", THIRD_PARTY]),
         "archplan --version": lambda: wall([*archplan, "--version"]),
         "archplan check facts/shop": lambda: wall([*archplan, "check", SHOP, "-o", os.devnull], ok=(0, 1)),
         "check, empty rule cache": lambda: first_run([*archplan, "check", SHOP, "-o", os.devnull]),
-        "review() per call": lambda: library_call(calls),
+        "review() per call": lambda: library_call(python, calls),
     }
     for run in cases.values():  # warm-up: the file system cache, .pyc files
         run()
@@ -167,10 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.calls < 1:
         parser.error("--rounds and --calls must be positive")
+    python = installed_archplan()
     with tempfile.TemporaryDirectory() as cache:  # the warm runs' own rule cache, filled by the warm-up
         ENV[CACHE_ENV] = cache
         try:
-            return report(measure(args.rounds, args.calls))
+            return report(measure(python, args.rounds, args.calls))
         finally:
             del ENV[CACHE_ENV]
 

@@ -138,7 +138,7 @@ def test_pytm_builds_and_evaluates_the_converted_model(tmp_path: Any) -> None:
     model = bench_pytm.pytm_model(generate(12))
     path = tmp_path / "model.json"
     path.write_text(json.dumps(model), encoding="utf-8")
-    _wall, counts = bench_pytm.run_pytm(python, str(path))
+    _wall, _cpu, counts = bench_pytm.run_pytm(python, str(path))
     elements, findings = map(int, counts.split())
     assert elements == len(model["elements"]) + len(model["flows"]) + len(model["boundaries"])
     assert findings > 0
@@ -235,3 +235,63 @@ def test_the_code_import_benchmark_refuses_a_folder_without_python() -> None:
     out = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "bench_code_import.py"), "--path",
                           os.path.join(ROOT, "rules")], capture_output=True, text=True, check=False, timeout=60)
     assert out.returncode == 2 and "no Python file" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_the_installed_archplan_is_rebuilt_when_any_package_file_changes(tmp_path: Any) -> None:
+    from benchmarks.tool_venv import package_files, sources_key
+
+    for rel, text in (("pyproject.toml", "[project]\n"), ("README.md", "r\n"), ("engine/__init__.py", "x = 1\n"),
+                      ("engine/cli/main.py", "y = 2\n"), ("rules/a.yaml", "id: a\n"), ("tests/test_a.py", "t\n")):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    assert package_files(str(tmp_path)) == ["README.md", "engine/__init__.py", "engine/cli/main.py", "pyproject.toml",
+                                            "rules/a.yaml"]
+    key = sources_key(str(tmp_path))
+    (tmp_path / "engine" / "__pycache__").mkdir()
+    (tmp_path / "engine" / "__pycache__" / "main.cpython-311.pyc").write_bytes(b"\0")
+    (tmp_path / "tests" / "test_a.py").write_text("changed\n", encoding="utf-8")
+    assert sources_key(str(tmp_path)) == key  # bytecode and files outside the wheel: the same archplan
+    for rel in ("engine/cli/main.py", "rules/a.yaml", "pyproject.toml", "rules/new.yaml"):
+        (tmp_path / rel).write_text("changed\n", encoding="utf-8")
+        assert sources_key(str(tmp_path)) != key, rel
+        key = sources_key(str(tmp_path))
+    (tmp_path / "rules" / "new.yaml").rename(tmp_path / "rules" / "renamed.yaml")
+    assert sources_key(str(tmp_path)) != key
+
+
+def test_the_benchmarks_run_archplan_installed_from_a_wheel_of_this_tree(tmp_path: Any) -> None:
+    import engine
+    from benchmarks import bench_pytm, tool_venv
+    from benchmarks.gen_design import write
+
+    # `make test` creates .venv-bench (bench-tools: bench_pytm.py --install-only); this brings it up to date.
+    need("archplan installed from a wheel into .venv-bench, the benchmarks' own venv",
+         os.path.exists(os.path.join(tool_venv.BENCH_VENV, "bin", "python")),
+         "make bench-tools, or benchmarks/bench_pytm.py --install-only")
+    python = tool_venv.archplan_venv()
+    with open(os.path.join(tool_venv.BENCH_VENV, tool_venv.STAMP), encoding="utf-8") as fh:
+        assert fh.read().strip() == tool_venv.sources_key()
+    site = os.path.dirname(os.path.dirname(tool_venv.installed_engine(python)))
+    assert os.path.basename(site) == "site-packages" and site.startswith(tool_venv.BENCH_VENV + os.sep)
+    assert not [n for n in os.listdir(site) if "__editable__" in n]  # not the dev venv's editable finder
+    probe = ("import sys, engine.ruleload as r; print(r.builtin_rules_dir()); "
+             "print('importlib.resources' in sys.modules)")
+    done = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True, cwd=str(tmp_path),
+                          env=tool_venv.clean_env())
+    # The wheel's rules are a folder on disk: found without importlib.resources (7.6 ms of a check).
+    assert done.stdout.split() == [os.path.join(site, "engine", "_rules"), "False"]
+    version = subprocess.run([*bench_pytm.archplan_command(python), "--version"], capture_output=True, text=True,
+                             check=True, env=tool_venv.clean_env())
+    assert version.stdout.split()[-1] == engine.__version__
+    write(str(tmp_path / "design"), 3)
+    wall, cpu = bench_pytm.run_archplan(python, str(tmp_path / "design"), str(tmp_path / "cache"))
+    assert wall > 0 and cpu > 0
+
+
+def test_the_pytm_ratio_is_the_median_of_the_per_round_ratios_of_wall_or_processor_time() -> None:
+    from benchmarks.bench_pytm import ratio
+
+    pytm = [(1.0, 2.0), (3.0, 4.0), (9.0, 9.0)]
+    archplan = [(0.5, 1.0), (1.0, 1.0), (1.0, 3.0)]
+    assert ratio(pytm, archplan) == 3.0 and ratio(pytm, archplan, 1) == 3.0
+    assert ratio(pytm[:2], archplan[:2]) == 2.5 and ratio(pytm[:2], archplan[:2], 1) == 3.0

@@ -117,8 +117,9 @@ EXPECTED: dict[str, Exits | Elsewhere] = {
         "runs for minutes on 5,000 and 20,000 services and exits 1 when a target is missed: not a test (no timed "
         "assertions); tests/test_benchmarks.py runs it on small sizes"),
     ".venv/bin/python benchmarks/bench_pytm.py": Elsewhere(
-        "installs pytm from PyPI (network) into its own venv and runs for minutes: not a test; "
-        "tests/test_benchmarks.py checks the model conversion and pytm on a tiny design when .venv-pytm exists"),
+        "installs pytm from PyPI (network) into its own venv, and archplan from a wheel of the tree into "
+        ".venv-bench, and runs for minutes: not a test; tests/test_benchmarks.py checks the model conversion and "
+        "pytm on a tiny design when .venv-pytm exists, and the installed archplan when .venv-bench exists"),
     ".venv/bin/python benchmarks/bench_yaml.py": Elsewhere(
         "installs rapidyaml from PyPI (network) into its own venv and times the readers: not a test; "
         "tests/test_benchmarks.py checks its verdict, its probe disagreements and the hostile catalogue"),
