@@ -182,9 +182,9 @@ def test_routes_dsl_is_drawn_as_rails_draws_it() -> None:
     assert ("DELETE", "/ledgers/{slug}") not in drawn
     assert drawn[("POST", "/ledgers/{slug}/archive")] == "ledgers#archive"
     assert drawn[("GET", "/ledgers/summary")] == "ledgers#summary"
-    assert drawn[("PATCH", "/ledgers/{ledger_id}/entries/{id}")] == "entries#update"
-    assert drawn[("PUT", "/ledgers/{ledger_id}/entries/{id}")] == "entries#update"
-    assert ("DELETE", "/ledgers/{ledger_id}/entries/{id}") not in drawn
+    assert drawn[("PATCH", "/ledgers/{ledger_slug}/entries/{id}")] == "entries#update"
+    assert drawn[("PUT", "/ledgers/{ledger_slug}/entries/{id}")] == "entries#update"
+    assert ("DELETE", "/ledgers/{ledger_slug}/entries/{id}") not in drawn
     assert drawn[("POST", "/hooks/billing")] == "hooks#billing"
     assert drawn[("POST", "/api/v2/session")] == "api/v2/tokens#create"
     assert drawn[("GET", "/api/v2/ledgers")] == "api/v2/ledgers#index"
@@ -305,3 +305,194 @@ def test_cookie_secure_follows_the_deployed_force_ssl(tmp_path: Any) -> None:
     endpoints = _endpoints(str(tmp_path / "unset"), _PUBLISHED.replace('    environment:\n      LEDGER_SSL: "false"\n',
                                                                       ""))
     assert endpoints["POST /login"]["session_cookie"]["secure"] is True  # the code's default, true
+
+
+# --------------------------------------------------------------------------------------
+# A second application, written for these tests: Devise, statements over several lines, trailing modifiers
+# --------------------------------------------------------------------------------------
+
+_CLINIC_ROUTES = """
+Rails.application.routes.draw do
+  mount MailPreview::Engine, at: "/mail_preview" if Rails.env.development?
+  get "probe" => "probe#show" if Rails.env.local?
+  unless Rails.env.production?
+    get "fixtures", to: "fixtures#index"
+  end
+  unless Rails.env.test?
+    get "status", to: "status#show"
+  end
+  resources :clinics, only: %i[index], controller: "clinics_dashboard" unless Clinic.hosted?
+  devise_for :doctors, path: "/", only: %i[sessions passwords],
+                       controllers: { sessions: "doctor_sessions",
+                                      passwords: "doctor_passwords" }
+  devise_for :nurses, skip: [:registrations], path_names: { sign_in: "login" }
+  authenticated :doctor, ->(d) { d.chief? } do
+    mount Sidekiq::Web => "/queues"
+  end
+  resource :visit_card, only: %i[show],
+                        path: "/cards/:signed_id/*filename",
+                        controller: "visit_cards"
+  resources :wards, only: %i[], path: "" do
+    get :overview, on: :collection
+  end
+  resources :rooms, only: %i[show], path: "r", param: "code" do
+    get :schedule
+    resources :beds, only: %i[index]
+  end
+  resources :installs, only: %i[index create]
+  resources :reports, only: %i[index]
+  namespace :api do
+    resources :patients, only: %i[index]
+  end
+end
+"""
+_CLINIC = {
+    "config/routes.rb": _CLINIC_ROUTES,
+    "app/models/doctor.rb": "class Doctor < ApplicationRecord\n  devise :database_authenticatable, :recoverable,\n"
+                            "         :trackable, :lockable\nend\n",
+    "app/models/nurse.rb": "class Nurse < ApplicationRecord\n  devise :database_authenticatable, :registerable, "
+                           ":confirmable\nend\n",
+    "app/controllers/application_controller.rb": """
+class ApplicationController < ActionController::Base
+  before_action :authenticate_doctor!, unless: :devise_controller?
+end
+""",
+    "app/controllers/doctor_sessions_controller.rb": "class DoctorSessionsController < Devise::SessionsController\n"
+                                                     "  def create\n    super\n  end\nend\n",
+    "app/controllers/installs_controller.rb": """
+class InstallsController < ApplicationController
+  skip_before_action :authenticate_doctor!
+  before_action :only_before_first_doctor!
+
+  def index
+    @doctor = Doctor.new
+  end
+
+  def create
+    @doctor = Doctor.new(params.require(:doctor).permit(:email, :password))
+    if @doctor.save
+      sign_in(@doctor)
+      redirect_to root_path
+    end
+  end
+
+  private
+
+  def only_before_first_doctor!
+    redirect_to new_doctor_session_path if Doctor.exists?
+  end
+end
+""",
+    "app/controllers/reports_controller.rb": "class ReportsController < ApplicationController\n"
+                                             "  def index\n  end\nend\n",
+    "app/controllers/api/patients_controller.rb": """
+module Api
+  class PatientsController < ActionController::API
+    before_action :authenticate_caller!
+
+    def index
+    end
+
+    private
+
+    def authenticate_caller!
+      head :unauthorized unless Caller.find_by(digest: Digest::SHA256.hexdigest(request.headers["X-Clinic-Key"]))
+    end
+  end
+end
+""",
+}
+
+
+def _clinic() -> dict[tuple[str, str], code_rails.RailsRoute]:
+    routes, _ = code_rails.routes(_texts(_CLINIC))
+    return {(r.method, r.path): r for r in routes}
+
+
+def test_routes_drawn_only_in_development_or_tests_are_left_out_whatever_their_form() -> None:
+    routes, remarks = code_rails.draw("config/routes.rb", _CLINIC_ROUTES)
+    drawn = {(r.method, r.path) for r in routes}
+    assert ("ANY", "/mail_preview") not in drawn and ("GET", "/probe") not in drawn  # trailing modifiers
+    assert ("GET", "/fixtures") not in drawn  # unless production: development and tests only
+    assert ("GET", "/status") in drawn  # unless test: drawn in production
+    assert ("GET", "/clinics") in drawn  # a condition the reader cannot decide is drawn, its modifier dropped
+    assert len([what for _at, what in remarks if "left out" in what]) == 3
+
+
+def test_a_statement_continued_over_several_lines_is_read_whole() -> None:
+    drawn = {(r.method, r.path): r.target for r in code_rails.draw("config/routes.rb", _CLINIC_ROUTES)[0]}
+    assert drawn[("GET", "/cards/{signed_id}/*filename")] == "visit_cards#show"
+    assert ("GET", "/visit_card") not in drawn
+
+
+def test_empty_path_and_a_custom_param_name_nested_routes_as_rails_does() -> None:
+    drawn = {(r.method, r.path): r.target for r in code_rails.draw("config/routes.rb", _CLINIC_ROUTES)[0]}
+    assert drawn[("GET", "/overview")] == "wards#overview"  # path: "" adds no segment
+    assert ("GET", "/wards/overview") not in drawn
+    assert drawn[("GET", "/r/{code}")] == "rooms#show"
+    assert drawn[("GET", "/r/{room_code}/schedule")] == "rooms#schedule"  # Rails' "#{singular}_#{param}"
+    assert drawn[("GET", "/r/{room_code}/beds")] == "beds#index"
+
+
+def test_devise_for_draws_the_routes_of_the_model_modules() -> None:
+    routes = _clinic()
+    # doctors: only sessions and passwords, under path "/", with the application's controllers
+    assert routes[("POST", "/sign_in")].target == "doctor_sessions#create"
+    assert routes[("GET", "/sign_in")].target == "doctor_sessions#new"
+    assert routes[("DELETE", "/sign_out")].target == "doctor_sessions#destroy"
+    assert routes[("POST", "/password")].target == "doctor_passwords#create"
+    assert routes[("PUT", "/password")].target == "doctor_passwords#update"
+    assert ("GET", "/unlock/new") not in routes  # lockable, but only: leaves the unlocks out
+    # nurses: every module's routes but the skipped registrations, under /nurses, Devise's controllers
+    assert routes[("POST", "/nurses/login")].target == "devise/sessions#create"  # path_names
+    assert routes[("POST", "/nurses/confirmation")].target == "devise/confirmations#create"
+    assert ("POST", "/nurses") not in routes and ("GET", "/nurses/password/new") not in routes
+
+
+def test_devise_sign_in_is_an_anonymous_login_locked_out_when_the_model_is_lockable() -> None:
+    routes = _clinic()
+    doctor, nurse = routes[("POST", "/sign_in")], routes[("POST", "/nurses/login")]
+    assert doctor.anonymous is not None and doctor.authn is None  # unless: :devise_controller? skips the filter
+    assert doctor.login is not None and "sign-in" in doctor.login
+    assert doctor.lockout is not None and "lockable" in doctor.lockout and "doctor.rb:2" in doctor.lockout
+    assert nurse.login is not None and nurse.lockout is None
+    assert routes[("POST", "/password")].anonymous is not None and routes[("POST", "/password")].login is None
+    assert routes[("DELETE", "/sign_out")].anonymous is None
+    off = {**_CLINIC,
+           "config/initializers/devise.rb": "Devise.setup do |config|\n  config.lock_strategy = :none\nend\n"}
+    assert {(r.method, r.path): r for r in code_rails.routes(_texts(off))[0]}[("POST", "/sign_in")].lockout is None
+
+
+def test_devise_filters_authenticate_with_its_session_and_a_key_header_is_an_api_key() -> None:
+    routes = _clinic()
+    assert routes[("GET", "/reports")].authn is not None
+    assert routes[("GET", "/reports")].authn[0] == "session"  # type: ignore[index]
+    assert routes[("ANY", "/queues")].authn is not None  # inside Devise's authenticated block
+    assert "authenticated" in routes[("ANY", "/queues")].authn[1]  # type: ignore[index]
+    assert routes[("GET", "/api/patients")].authn is not None
+    assert routes[("GET", "/api/patients")].authn[0] == "api_key"  # type: ignore[index]
+    without_devise = {f: t for f, t in _CLINIC.items() if f != "config/routes.rb"}
+    without_devise["config/routes.rb"] = "Rails.application.routes.draw do\n  resources :reports, only: :index\nend\n"
+    assert code_rails.routes(_texts(without_devise))[0][0].authn is None  # no devise_for: the filter is unknown
+
+
+def test_first_run_setup_configures_the_installation() -> None:
+    routes = _clinic()
+    setup = routes[("POST", "/installs")]
+    assert setup.anonymous is not None and setup.configures is not None and "Doctor.exists?" in setup.configures
+    assert routes[("GET", "/installs")].configures is None  # saves nothing
+    assert routes[("GET", "/reports")].configures is None
+
+
+def test_source_import_locks_the_devise_sign_in_and_marks_the_setup_admin(tmp_path: Any) -> None:
+    for name, text in _CLINIC.items():
+        write(str(tmp_path), f"clinic/{name}", text)
+    compose = write(str(tmp_path), "compose.yaml", "services:\n  web:\n    image: acme/clinic:2.0.1\n"
+                                                   "    ports: [\"3000:3000\"]\n")
+    docs = load_artifacts([f"compose={compose}", f"source:web={tmp_path}/clinic"])
+    endpoints = {f"{f.data['method']} {f.data['path']}": f.data for f in load_documents(docs).facts
+                 if f.kind == "endpoint"}
+    assert endpoints["POST /sign_in"]["auth_flow"] is True and endpoints["POST /sign_in"]["authn"] == "none"
+    assert endpoints["POST /sign_in"]["brute_force_protection"] is True
+    assert endpoints["POST /nurses/login"].get("brute_force_protection") is not True
+    assert endpoints["POST /installs"]["admin"] is True

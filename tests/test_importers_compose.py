@@ -1672,3 +1672,25 @@ def test_an_env_file_template_is_looked_for_above_it_only_inside_the_working_dir
     # outside the working directory: its own directory only
     assert env_template_for(os.path.join(str(tmp_path), "deploy", "docker", ".env")) is None
     assert env_template_for(os.path.join(str(tmp_path), ".env")) == os.path.join(str(tmp_path), ".env.example")
+
+
+def test_a_proxy_whose_command_line_forwards_to_a_service_routes_its_entry_there(tmp_path: object) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", """
+services:
+  shop:
+    image: acme/shop:3.1.0
+    ports: ["8080:8080"]
+  edge:
+    image: caddy:2.8
+    command: caddy reverse-proxy --from shop.example.org --to shop:8080
+    ports: ["443:443"]
+  side:
+    image: caddy:2.8
+    command: caddy file-server --root /srv --listen :80 --access-log --domain shop
+    ports: ["80:80"]
+""")
+    design = design_of(compose.import_file(path))
+    assert fact(design, "endpoint:edge-entry").data["routes_to"] == ["shop"]
+    assert "routes_to" not in fact(design, "endpoint:side-entry").data  # serves files, forwards nothing
+    found = review([], extra=import_paths("compose", [path])).findings
+    assert [f.subjects[0] for f in found if f.rule == "routed-service-also-exposed-directly"] == ["service:shop"]

@@ -31,7 +31,7 @@ import functools
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from engine.errors import Location
 
@@ -45,7 +45,11 @@ _ACTION_ROUTES: Mapping[str, tuple[tuple[str, ...], str, bool]] = {
 _VERBS = ("get", "post", "put", "patch", "delete", "match")
 _OPENS = re.compile(r"^(?:if|unless|case|begin|def|class|module|while|until|for)\b")
 _DOES = re.compile(r"\bdo(?:\s*\|[^|]*\|)?\s*$")
-_SKIPPED_ENVS = re.compile(r"^(?:if|unless)\s+Rails\.env\.(test|development)\?\s*$")
+_SKIPPED_ENVS = re.compile(r"^(?:if\s+Rails\.env\.(?:test|development|local)\?|unless\s+Rails\.env\.production\?)\s*$")
+"""A condition under which routes are drawn only in tests or development (``if Rails.env.development?``, ``unless
+Rails.env.production?``), opening a block or ending a statement as its modifier."""
+_MODIFIER = re.compile(r"^(.*?\S)\s+((?:if|unless)\s+[^\"']+)$")
+"""A statement with a trailing ``if``/``unless`` modifier (``mount Tool, at: "/tool" if Rails.env.development?``)."""
 _AUTH_FILTER = re.compile(r"authenticat|require_(?:login|sign(?:ed)?_?in|user|authentication)\b|ensure_(?:logged|"
                           r"signed)_in")
 """A ``before_action`` whose name says it authenticates the caller."""
@@ -60,6 +64,11 @@ _COOKIE_SET = re.compile(r"\bcookies(?:\.(?:signed|encrypted|permanent))*\s*\[\s
 _SESSION_WORD = re.compile(r"session|token|auth|remember", re.IGNORECASE)
 _CREDENTIAL_READ = re.compile(r"\bcookies\b|\bsession\s*\[|authorization|\btoken\b", re.IGNORECASE)
 _TURNS_AWAY = re.compile(r"\bredirect_to\b|:unauthorized\b|\b401\b|:forbidden\b")
+_NO_USER_YET = re.compile(r"\b[A-Z]\w*\.(?:exists\?|any\?|none\?|count\s*(?:\.zero\?|[=!]=\s*0\b|>\s*0\b))")
+"""A check of whether any record of a model exists yet (``User.exists?``, ``User.count.zero?``)."""
+_SAVES = re.compile(r"\.(?:save|create)!?\b")
+_TOKEN_HEADER = re.compile(r"""headers\s*\[\s*["'](?:HTTP_)?X[-_][\w-]*(?:token|key)["']""", re.IGNORECASE)
+"""A filter reading a token from a header of its own (``request.headers["X-Auth-Token"]``): an API key."""
 _COOKIE_READ = re.compile(r"\bcookies(?:\.(?:signed|encrypted|permanent))*\s*\[\s*:?[\"']?(\w+)[\"']?\s*\](?!\s*=[^=])")
 
 
@@ -85,6 +94,8 @@ class RailsRoute:
     cookie_secure_unstated: bool = False
     configures: str | None = None
     """Where its action writes the installation's global settings (a ``RailsSettings::Base`` model), when it does."""
+    lockout: str | None = None
+    """Why its sign-in locks an account after repeated failures (Devise's ``:lockable`` on the model), when it does."""
 
 
 @dataclass
@@ -96,6 +107,14 @@ class _Frame:
     controller: str = ""
     param: str = "id"
     shallow: bool = False
+    at: Location | None = None
+    """Where an ``authenticated`` block opens (its routes need a signed-in user)."""
+
+    @property
+    def nested_param(self) -> str:
+        """The parameter a nested route names this resource by: ``{ledger_id}``, or ``{ledger_slug}`` under
+        ``param: :slug`` (Rails' ``"#{singular}_#{param}"``)."""
+        return f"{singularize(self.name)}_{self.param}"
 
 
 def _uncomment(line: str) -> str:
@@ -162,14 +181,71 @@ def singularize(word: str) -> str:
     return word
 
 
+_DEVISE_ROUTES: Mapping[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]] = {
+    # Devise's route of a module -> its (action, methods, path pieces), as ActionDispatch's devise_for draws them
+    "sessions": (("new", ("GET",), ("sign_in",)), ("create", ("POST",), ("sign_in",)),
+                 ("destroy", ("DELETE",), ("sign_out",))),
+    "passwords": (("new", ("GET",), ("password", "new")), ("edit", ("GET",), ("password", "edit")),
+                  ("update", ("PATCH", "PUT"), ("password",)), ("create", ("POST",), ("password",))),
+    "registrations": (("cancel", ("GET",), ("registration", "cancel")), ("new", ("GET",), ("registration", "sign_up")),
+                      ("edit", ("GET",), ("registration", "edit")), ("update", ("PATCH", "PUT"), ("registration",)),
+                      ("destroy", ("DELETE",), ("registration",)), ("create", ("POST",), ("registration",))),
+    "confirmations": (("new", ("GET",), ("confirmation", "new")), ("show", ("GET",), ("confirmation",)),
+                      ("create", ("POST",), ("confirmation",))),
+    "unlocks": (("new", ("GET",), ("unlock", "new")), ("show", ("GET",), ("unlock",)),
+                ("create", ("POST",), ("unlock",))),
+}
+_DEVISE_PATH_NAMES = {"registration": ""}
+"""Devise's default path names that differ from the piece's name (a registration's routes are the resource's)."""
+_DEVISE_MODULE_ROUTES = {"recoverable": "passwords", "registerable": "registrations", "confirmable": "confirmations",
+                         "lockable": "unlocks"}
+"""The route a Devise module adds (every ``*_authenticatable`` module adds the sessions)."""
+_DEVISE_LOGINS = {("sessions", "create"): "Devise's sign-in: sessions#create checks the password the request carries "
+                                          "({where})",
+                  ("registrations", "create"): "Devise's sign-up: registrations#create builds a user from the request "
+                                               "and signs it in ({where})"}
+_DEVISE_MODEL = re.compile(r"^\s*devise\s+((?::\w+\s*,\s*)*:\w+)", re.MULTILINE)
+"""A model's ``devise :database_authenticatable, :lockable, ...`` (its modules, possibly over several lines)."""
+
+
+def _hash(args: str, key: str) -> str:
+    """The text of ``key: { ... }`` in an argument list, or empty."""
+    m = re.search(rf"\b{key}:\s*\{{([^}}]*)\}}", args)
+    return m.group(1) if m else ""
+
+
+def devise_models(texts: Sequence[tuple[str, str]]) -> dict[str, tuple[frozenset[str], str | None]]:
+    """The Devise modules each model class declares (``devise :database_authenticatable, :lockable``), and why its
+    sign-in locks accounts when one is ``:lockable`` and ``config/initializers/devise.rb`` does not turn the lock
+    strategy off (Devise's default: 20 failed attempts lock the account)."""
+    off = any(re.search(r"^\s*config\.lock_strategy\s*=\s*:none\b", "\n".join(_uncomment(x) for x in t.splitlines()),
+                        re.MULTILINE) for f, t in texts if f.replace(os.sep, "/").endswith("initializers/devise.rb"))
+    out: dict[str, tuple[frozenset[str], str | None]] = {}
+    for f, t in texts:
+        if "devise" not in t:
+            continue
+        text = "\n".join(_uncomment(x) for x in t.splitlines())
+        for m in _DEVISE_MODEL.finditer(text):
+            cls = re.findall(r"^\s*class\s+([\w:]+)", text[:m.start()], re.MULTILINE)
+            if not cls:
+                continue
+            modules = frozenset(re.findall(r":(\w+)", m.group(1)))
+            line = text.count("\n", 0, m.start()) + 1
+            lockout = (f"Devise's :lockable on {cls[-1]} ({os.path.basename(f)}:{line}) locks the account after "
+                       "repeated failed sign-ins") if "lockable" in modules and not off else None
+            out.setdefault(cls[-1].rsplit("::", 1)[-1], (modules, lockout))
+    return out
+
+
 def _join(*parts: str) -> str:
     out = "/".join(p.strip("/") for p in parts if p.strip("/"))
     return "/" + out
 
 
 class _RouteReader:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, models: Mapping[str, tuple[frozenset[str], str | None]] | None = None) -> None:
         self.file = file
+        self.devise_models = models or {}
         self.stack: list[_Frame] = []
         self.routes: list[RailsRoute] = []
         self.remarks: list[tuple[Location, str]] = []
@@ -192,9 +268,9 @@ class _RouteReader:
                     if nxt.kind == "member":
                         path = _join(path, "{" + f.param + "}")
                     elif nxt.kind in ("resources", "resource", "other"):
-                        path = _join(path, "{" + singularize(f.name) + "_id}")
+                        path = _join(path, "{" + f.nested_param + "}")
                 elif member:
-                    path = _join(path, "{" + singularize(f.name) + "_id}")
+                    path = _join(path, "{" + f.nested_param + "}")
             elif f.kind == "resource":
                 path = _join(path, f.path)
         return path
@@ -213,16 +289,28 @@ class _RouteReader:
             return
         at = Location(self.file, line, col)
         path = re.sub(r":(\w+)", r"{\1}", re.sub(r"\([^)]*\)", "", path)).rstrip("/") or "/"
+        gate = next((f.at for f in self.stack if f.kind == "authenticated" and f.at is not None), None)
+        authn = None if gate is None else (
+            "session", f"drawn inside Devise's `authenticated` block ({os.path.basename(gate.file)}:{gate.line}): "
+                       "only a signed-in user's request reaches it")
         for m in methods:
-            self.routes.append(RailsRoute(m, path, at, target))
+            self.routes.append(RailsRoute(m, path, at, target, authn=authn))
 
     def _controller(self, name: str, module: str | None = None) -> str:
         mod = self._module() if module is None else module
         return f"{mod}/{name}" if mod else name
 
     def read(self, text: str) -> None:
-        for n, raw in enumerate(text.splitlines(), 1):
+        lines = text.splitlines()
+        i = 0
+        while i < len(lines):
+            raw = lines[i]
+            n = i + 1
             line = _uncomment(raw).strip()
+            i += 1
+            while line.endswith(",") and i < len(lines):   # a statement continued on the next line
+                line = f"{line} {_uncomment(lines[i]).strip()}"
+                i += 1
             col = len(raw) - len(raw.lstrip()) + 1
             if not line:
                 continue
@@ -238,7 +326,14 @@ class _RouteReader:
                     self.remarks.append((Location(self.file, n, col), f"routes under `{line}` are drawn only in "
                                                                       "tests or development: left out"))
                 continue
-            frame = self._statement(head, n, col)
+            modifier = _MODIFIER.match(head)
+            if modifier and _SKIPPED_ENVS.match(modifier.group(2)):
+                self.remarks.append((Location(self.file, n, col), f"`{head}` is drawn only in tests or development: "
+                                                                  "left out"))
+                if opens:
+                    self.stack.append(_Frame("skip"))
+                continue
+            frame = self._statement(modifier.group(1) if modifier else head, n, col)
             if opens:
                 self.stack.append(frame or _Frame("other"))
 
@@ -249,7 +344,8 @@ class _RouteReader:
         word, args = m.group(1), m.group(2)
         if word == "namespace":
             name = _first_name(args)
-            return _Frame("scope", path=_str(_option(args, "path")) or name, module=name)
+            path = _str(_option(args, "path"))
+            return _Frame("scope", path=name if path is None else path, module=name)
         if word == "scope":
             first = re.match(r"\s*[\"']([^\"']*)[\"']", args)
             return _Frame("scope", path=(first.group(1) if first else _str(_option(args, "path")) or ""),
@@ -275,6 +371,11 @@ class _RouteReader:
         if word == "use_doorkeeper":
             self._doorkeeper(n, col)
             return None
+        if word == "devise_for":
+            self._devise(args, n, col)
+            return None
+        if word == "authenticated":
+            return _Frame("authenticated", at=Location(self.file, n, col))
         return None
 
     def _target(self, to: str) -> str:
@@ -300,10 +401,50 @@ class _RouteReader:
         self._add(("DELETE",), _join(base, "authorized_applications", "{id}"), n, col,
                   "doorkeeper/authorized_applications#destroy")
 
+    def _devise(self, args: str, n: int, col: int) -> None:
+        """Devise's routes for ``devise_for :users``: those of the model's modules (``only:``/``skip:`` apply), under
+        ``path:`` (default the resource's name) with ``path_names:``, answered by ``controllers:`` or Devise's own.
+        The sign-in, password, sign-up, confirmation and unlock forms serve a signed-out caller; the sign-in checks
+        the password the request carries, and locks the account after repeated failures when the model is
+        ``:lockable``; editing or cancelling a registration needs a signed-in user."""
+        if self._skipping():
+            return
+        name = _first_name(args)
+        model = _str(_option(args, "class_name")) or "".join(w.capitalize() for w in singularize(name).split("_"))
+        modules, lockout = self.devise_models.get(model, (frozenset({"database_authenticatable"}), None))
+        wanted = {r for m in modules if (r := _DEVISE_MODULE_ROUTES.get(m) or (
+            "sessions" if m.endswith("authenticatable") else None))}
+        only, skip = _option(args, "only"), _option(args, "skip")
+        if only is not None:
+            wanted &= set(_symbols(only))
+        if skip is not None:
+            wanted -= set(_symbols(skip))
+        path = _str(_option(args, "path"))
+        base = _join(self._prefix(False), name if path is None else path)
+        names = dict(re.findall(r"(\w+):\s*[\"']([^\"']*)[\"']", _hash(args, "path_names")))
+        controllers = dict(re.findall(r"(\w+):\s*[\"']([^\"']*)[\"']", _hash(args, "controllers")))
+        at = Location(self.file, n, col)
+        where = f"{os.path.basename(self.file)}:{n}"
+        for route in sorted(wanted, key=list(_DEVISE_ROUTES).index):
+            controller = controllers.get(route, f"devise/{route}")
+            for action, methods, pieces in _DEVISE_ROUTES[route]:
+                piece = "/".join(names.get(p, _DEVISE_PATH_NAMES.get(p, p)) for p in pieces)
+                signed_in = route == "registrations" and action in ("edit", "update", "destroy")
+                for m in methods:
+                    self.routes.append(RailsRoute(
+                        m, _join(base, piece), at, f"{controller}#{action}",
+                        authn=("session", f"Devise's registrations#{action} authenticates its user first ({where})")
+                        if signed_in else None,
+                        anonymous=None if signed_in or (route, action) == ("sessions", "destroy") else
+                        f"Devise's {route}#{action} serves a signed-out caller (devise_for, {where})",
+                        login=_DEVISE_LOGINS.get((route, action), "").format(where=where) or None,
+                        lockout=lockout if (route, action) == ("sessions", "create") else None))
+
     def _resources(self, word: str, args: str, n: int, col: int) -> _Frame:
         name = _first_name(args)
         plural = word == "resources"
-        frame = _Frame(word, path=_str(_option(args, "path")) or name, module=_str(_option(args, "module")) or "",
+        path = _str(_option(args, "path"))
+        frame = _Frame(word, path=name if path is None else path, module=_str(_option(args, "module")) or "",
                        name=name, param=_str(_option(args, "param")) or "id",
                        shallow=_str(_option(args, "shallow")) == "true" or any(f.shallow for f in self.stack))
         controller = _str(_option(args, "controller")) or (name if plural else pluralize(name))
@@ -351,7 +492,7 @@ class _RouteReader:
             if res.kind == "resources" and kind == "member":
                 base = _join(base, "{" + res.param + "}")
             elif res.kind == "resources" and kind == "nested":   # resources :photos do get :preview: nested
-                base = _join(base, "{" + singularize(res.name) + "_id}")
+                base = _join(base, "{" + res.nested_param + "}")
             target = self._target(to) if to and "#" in to else f"{res.controller}#{to or action}"
             self._add(methods, _join(base, piece), n, col, target)
             return
@@ -371,9 +512,11 @@ class _RouteReader:
             self.stack = saved
 
 
-def draw(file: str, text: str) -> tuple[list[RailsRoute], list[tuple[Location, str]]]:
-    """The routes one ``config/routes.rb`` draws, in order, and what was left out."""
-    reader = _RouteReader(file)
+def draw(file: str, text: str, models: Mapping[str, tuple[frozenset[str], str | None]] | None = None
+         ) -> tuple[list[RailsRoute], list[tuple[Location, str]]]:
+    """The routes one ``config/routes.rb`` draws, in order, and what was left out; ``models``: the Devise modules of
+    each model class (``devise_models``), for its ``devise_for``."""
+    reader = _RouteReader(file, models)
     reader.read(text)
     return reader.routes, reader.remarks
 
@@ -460,8 +603,12 @@ def _classes(file: str, text: str) -> list[_Class]:
     return out
 
 
-def _applies(args: str, action: str) -> bool:
-    """Whether a filter statement's ``only:``/``except:`` covers ``action``."""
+def _applies(args: str, action: str, devise: bool = False) -> bool:
+    """Whether a filter statement's ``only:``/``except:`` covers ``action``, and its ``if:``/``unless:
+    :devise_controller?`` the controller (``devise``: one of Devise's, which serve signed-out callers)."""
+    cond = re.search(r"\b(if|unless):\s*:devise_controller\?", args)
+    if cond and (cond.group(1) == "unless") == devise:
+        return False
     only, except_ = _option(args, "only"), _option(args, "except")
     if only is not None and action not in _symbols(only):
         return False
@@ -471,7 +618,9 @@ def _applies(args: str, action: str) -> bool:
 class Controllers:
     """The controllers, concerns and their filters of a Rails application's Ruby files."""
 
-    def __init__(self, texts: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, texts: Sequence[tuple[str, str]], devise: bool = False) -> None:
+        self.devise = devise
+        """Whether the routes draw a ``devise_for`` (Devise then defines ``authenticate_user!``)."""
         self.classes: dict[str, _Class] = {}
         for f, t in texts:
             for c in _classes(f, t):
@@ -523,10 +672,11 @@ class Controllers:
         active: dict[str, tuple[_Class, int]] = {}
         skipped: list[tuple[str, _Class, int]] = []
         chain = self.chain(cls)
+        devise = any(c.parent.startswith("Devise") for c in chain)
         for c in chain:
             for n, line in c.lines:
                 ba = re.match(r"before_action\s+((?::[\w!?]+\s*,?\s*)+)(.*)$", line)
-                if ba and _applies(ba.group(2), action):
+                if ba and _applies(ba.group(2), action, devise):
                     for name in re.findall(r":([\w!?]+)", ba.group(1)):
                         if self.authenticates(chain, name):
                             active[name] = (c, n)
@@ -589,13 +739,26 @@ class Controllers:
                 return f"{m.group(1)}.{m.group(2)} = ..., global settings ({os.path.basename(body[0])}:{body[1]})"
         return None
 
+    def first_run(self, cls: _Class, body: tuple[str, int, str]) -> str | None:
+        """Where an action sets the installation up: its controller itself checks whether any user exists yet
+        (``User.exists?``, ``User.none?``, ``User.count.zero?``) and the action saves what the request gives and signs
+        its caller in, so whoever reaches a fresh installation first creates its first account (said)."""
+        own = "\n".join(text for _line, text in cls.methods.values())
+        check = _NO_USER_YET.search(own)
+        if check is None or not (_SAVES.search(body[2]) and re.search(r"\bsign_in\b", body[2])):
+            return None
+        return (f"a first-run setup: {cls.name} checks {check.group(0)} and the action saves the request's account "
+                f"and signs it in ({os.path.basename(body[0])}:{body[1]}), whoever calls first")
+
     def kind(self, cls: _Class, name: str) -> str | None:
         """What a filter reads: ``session`` (a cookie or the session), ``oauth2``, ``api_key``; None when unclear."""
         body = self._with_helpers(self.chain(cls), name)
-        if body is None:
-            return None
+        if body is None:   # Devise's authenticate_user! (its warden session), when the routes draw a devise_for
+            return "session" if self.devise and re.fullmatch(r"authenticate_\w+!", name) else None
         if re.search(r"doorkeeper|AccessToken", body, re.IGNORECASE):
             return "oauth2"
+        if _TOKEN_HEADER.search(body):
+            return "api_key"
         if re.search(r"\bcookies\b|\bsession\s*\[", body):
             return "session"
         if re.search(r"api_?key", body, re.IGNORECASE):
@@ -699,13 +862,14 @@ def routes(texts: Sequence[tuple[str, str]]) -> tuple[list[RailsRoute], list[tup
     remarks: list[tuple[Location, str]] = []
     for f, t in texts:
         if f.replace(os.sep, "/").endswith("config/routes.rb") and "routes.draw" in t:
-            found, said = draw(f, t)
+            found, said = draw(f, t, devise_models(texts))
             drawn.extend(found)
             remarks.extend(said)
     if not drawn:
         return [], remarks
     controllers = Controllers([(f, t) for f, t in texts if "/app/" in f.replace(os.sep, "/") or
-                               f.replace(os.sep, "/").startswith("app/")])
+                               f.replace(os.sep, "/").startswith("app/")],
+                              devise=any("Devise's" in f"{r.anonymous} {r.authn}" for r in drawn))
     throttles = rack_attack(texts)
     out: list[RailsRoute] = []
     seen: set[tuple[str, str]] = set()
@@ -731,11 +895,11 @@ def _described(r: RailsRoute, controllers: Controllers,
     limit = next((f"Rack::Attack throttle {name!r} ({os.path.basename(at.file)}:{at.line})"
                   for name, kind, path, at in throttles if _limits(kind, path, r.path)), None)
     if "#" not in r.target:
-        return RailsRoute(r.method, r.path, r.at, r.target, throttle=limit)
+        return replace(r, throttle=limit)
     controller, action = r.target.split("#", 1)
     cls = controllers.of(controller)
     if cls is None:
-        return RailsRoute(r.method, r.path, r.at, r.target, throttle=limit)
+        return replace(r, throttle=limit)
     active, skipped = controllers.filters(cls, action)
     authn: tuple[str, str] | None = None
     anonymous: str | None = None
@@ -767,9 +931,14 @@ def _described(r: RailsRoute, controllers: Controllers,
         elif anonymous and r.method == "POST" and found is not None:
             login = (f"{where} signs an anonymous caller in, setting the session cookie without checking a password "
                      f"(a sign-up: {os.path.basename(file)}:{line})")
-    return RailsRoute(r.method, r.path, r.at, r.target, authn=authn, anonymous=anonymous, login=login, throttle=limit,
-                      cookie=cookie, cookie_secure_unstated=secure_unstated,
-                      configures=None if body is None else controllers.configures(body))
+    if r.authn is not None:   # what the routes file says (Devise's `authenticated` block, its registration) wins
+        authn, anonymous = r.authn, None
+    elif r.anonymous is not None and authn is None:
+        anonymous = r.anonymous
+    return RailsRoute(r.method, r.path, r.at, r.target, authn=authn, anonymous=anonymous, login=r.login or login,
+                      throttle=limit, cookie=cookie, cookie_secure_unstated=secure_unstated,
+                      configures=None if body is None else controllers.configures(body) or (
+                          controllers.first_run(cls, body) if anonymous else None), lockout=r.lockout)
 
 
 __all__ = ["Controllers", "RailsRoute", "draw", "force_ssl", "plain_listener", "pluralize", "rack_attack", "routes",

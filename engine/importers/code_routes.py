@@ -319,6 +319,9 @@ class Route:
     """Why the route lets anyone call it although the service's code names credentials: its Spring Security filter
     chain permits it to all and its handler never reads who calls (``authn: none``; whether the handler checks what
     the caller may do stays unknown: method security or the data itself may decide)."""
+    lockout: str | None = None
+    """Why its sign-in locks the account after repeated failures (Devise's ``:lockable`` model), when it does: its
+    brute-force protection, as a service-wide lockout is for a sign-in route."""
     throttle: str | None = None
     """The throttle its own code puts on it (Django REST framework's ``throttle_classes``, the view's or the settings'
     default; @nestjs/throttler's guard on a NestJS route; a rate-limiting middleware of a Go route, group or router),
@@ -1054,7 +1057,8 @@ def _rails_routes(ruby: Sequence[tuple[str, str]], remarks: list[tuple[Location,
                           f"{cookie[1]}; secure {str(ssl[1]).lower()}: config.force_ssl = {str(ssl[1]).lower()} "
                           f"({where})")
         out.append(Route(r.method, r.path, r.at, "Rails route", authn=r.authn, permitted=r.anonymous, login=r.login,
-                         throttle=r.throttle, cookie=cookie, cookie_when=when, configures=r.configures))
+                         throttle=r.throttle, cookie=cookie, cookie_when=when, configures=r.configures,
+                         lockout=r.lockout))
     return out
 
 
@@ -3744,6 +3748,9 @@ def _own_limit(body: Body, ident: str, r: Route) -> None:
         if (body.get("endpoints", ident) or {}).get("auth_flow") is True:
             body.set("endpoints", ident, "brute_force_protection", True, r.at)
             body.note("endpoints", ident, "brute_force_protection: its throttle limits the attempts a client makes")
+    if r.lockout and (body.get("endpoints", ident) or {}).get("auth_flow") is True:
+        body.set("endpoints", ident, "brute_force_protection", True, r.at)
+        body.note("endpoints", ident, f"brute_force_protection: {r.lockout}")
     if r.unthrottled:
         body.note("endpoints", ident, f"rate_limit unknown: {r.unthrottled}")
     if r.rate_limited:

@@ -61,6 +61,7 @@ from engine.importers.base import (
     listing,
     load_one,
     mapping,
+    safe_name,
     without_facts,
 )
 from engine.importers.compose_project import load_project, profiles_of, project_files
@@ -192,6 +193,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     declared = _declared_edges(doc, services, scan.skipped)
     _record_calls(body, edges, declared, scan.kinds, scan.mentions, _role_variants(doc, root, services), scan)
     _bare_start_orders(body, edges, declared, scan.kinds, _unconfigured(services))
+    _command_line_proxies(body, edges, scan)
     dapr.record(body, scan.sidecars, scan.hosts,
                 {n for n, r in scan.kinds.items() if r is not None and r.role == "datastore"}, scan.published)
     _address_books(body, scan)
@@ -204,6 +206,27 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     body.backups = tuple(_backups(doc, services))
     record_systems_of_record(body, body.backups)
     return [without_facts(body.document(), "datastores", _telemetry_stores(body, services, scan))]
+
+
+_CLI_PROXY = re.compile(r"\breverse[-_]proxy\b.*?\s--to[ =](?:https?://)?([\w.-]+)")
+"""A proxy's command line that forwards every request to one upstream (Caddy's ``caddy reverse-proxy --from HOST --to
+app:3000``)."""
+
+
+def _command_line_proxies(body: Body, edges: Sequence[Edge], scan: _Scan) -> None:
+    """A reverse proxy whose command line forwards every request to one service (``_CLI_PROXY``): its entry routes
+    to that service (``routes_to``), as a configuration file's ``reverse_proxy`` would."""
+    for edge in edges:
+        entry = safe_name(f"{edge.source}-entry")
+        if (body.get("services", edge.source) or {}).get("kind") != "gateway" or not body.has("endpoints", entry):
+            continue
+        for m in scan.mentions.get(edge.source, []):
+            cli = _CLI_PROXY.search(m.text) if m.key == "command" else None
+            if cli is not None and scan.hosts.get(cli.group(1)) == edge.target:
+                body.set("endpoints", entry, "routes_to", [edge.target], m.location)
+                body.note("endpoints", entry, f"routes_to {edge.target}: its command line forwards every request "
+                                              f"there ({m.where}, {m.location.file}:{m.location.line})")
+                break
 
 
 def _backups(doc: Document, services: dict[str, Any]) -> list[tuple[str, Location]]:
