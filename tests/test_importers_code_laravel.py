@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.importers import code_laravel, load_artifacts
-from engine.loader import load_documents
-from tests.helpers import write
+from engine.importers import code_laravel
+from tests.helpers import imported_endpoints
 
 _WEB = """<?php
 use Illuminate\\Support\\Facades\\Route;
@@ -159,11 +158,7 @@ services:
 
 
 def _endpoints(tmp: str, compose: str) -> dict[str, dict[str, Any]]:
-    for name, text in _app().items():
-        write(tmp, f"ledger/{name}", text)
-    docs = load_artifacts([f"compose={write(tmp, 'compose.yaml', compose)}", f"source:app={tmp}/ledger"])
-    return {f"{f.data['method']} {f.data['path']}": f.data for f in load_documents(docs).facts
-            if f.kind == "endpoint"}
+    return imported_endpoints(tmp, _app(), compose, "app")
 
 
 def test_source_import_states_what_the_laravel_reader_found(tmp_path: Any) -> None:
