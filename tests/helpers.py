@@ -27,6 +27,19 @@ def write_yaml(tmp: str, name: str, data: Any) -> str:
     return path
 
 
+def imported_endpoints(tmp: str, files: dict[str, str], compose: str, service: str) -> dict[str, dict[str, Any]]:
+    """The endpoints ``archplan import`` states, keyed ``METHOD /path``, for the application ``files`` (written under
+    ``tmp/app``) read as the source of ``service`` of the compose file ``compose``."""
+    from engine.importers import load_artifacts
+    from engine.loader import load_documents
+
+    for name, text in files.items():
+        write(tmp, f"app/{name}", text)
+    docs = load_artifacts([f"compose={write(tmp, 'compose.yaml', compose)}", f"source:{service}={tmp}/app"])
+    return {f"{f.data['method']} {f.data['path']}": f.data for f in load_documents(docs).facts
+            if f.kind == "endpoint"}
+
+
 def rule_yaml(rule_id: str, when: list[dict[str, Any]], category: str = "resilience", **extra: Any) -> dict[str, Any]:
     """A minimal valid rule body raising a risk on the first pattern's alias."""
     subject = next(p["as"] for p in when if "as" in p)

@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from engine.importers import code_rails, load_artifacts
-from engine.loader import load_documents
-from tests.helpers import write
+from engine.importers import code_rails
+from tests.helpers import imported_endpoints
 
 _ROUTES = """
 Rails.application.routes.draw do
@@ -279,11 +278,7 @@ services:
 
 
 def _endpoints(tmp: str, compose: str) -> dict[str, dict[str, Any]]:
-    for name, text in _app().items():
-        write(tmp, f"ledger/{name}", text)
-    docs = load_artifacts([f"compose={write(tmp, 'compose.yaml', compose)}", f"source:web={tmp}/ledger"])
-    return {f"{f.data['method']} {f.data['path']}": f.data for f in load_documents(docs).facts
-            if f.kind == "endpoint"}
+    return imported_endpoints(tmp, _app(), compose, "web")
 
 
 def test_source_import_states_what_the_rails_reader_found(tmp_path: Any) -> None:

@@ -97,6 +97,12 @@ def test_a_literal_given_to_a_credential_name_is_found_with_its_line(file: str, 
     pytest.param("settings.py", "ACCOUNT_FORMS = {'reset_password': 'cookbook.forms.CustomPasswordResetForm'}\n"
                  "ACCOUNT_RATE_LIMITS = {'change_password': '1/m/user', 'reset_password': '1/m/ip,1/m/key'}\n"
                  "THROTTLE = {'api_token': '10/day'}\n", id="class-references-and-rates"),
+    pytest.param("Form.php", "<?php\n$rules = ['password' => 'required|string|min:16|confirmed', 'token' => 'required',"
+                 "\n 'current_password' => 'current_password'];\n", id="laravel-validation-rules"),
+    pytest.param("services.php", "<?php\nreturn ['pushover' => ['token' => 'fake_token', 'user_token' => 'FAKE']];\n",
+                 id="fake-values"),
+    pytest.param("Keys.php", "<?php\nclass Keys {\n  private const string PRIVATE_KEY = 'oauth_private_key';\n}\n",
+                 id="a-key-named-for-the-credential"),
 ])
 def test_references_placeholders_and_mentions_are_not_credentials(file: str, text: str) -> None:
     assert found(file, text) == []

@@ -125,6 +125,7 @@ from engine.importers import (
     code_jaxrs,
     code_jobs,
     code_js_amount,
+    code_laravel,
     code_line_prices,
     code_logs,
     code_messages,
@@ -686,6 +687,7 @@ def _read_code(paths: Sequence[str], limits: Limits
     idle = unlisted | tests
     routes = code_fastapi.mounted(texts, routes, remarks, join)
     routes.extend(_django_routes(texts, remarks))
+    routes.extend(_laravel_routes(paths, limits, remarks))
     rails = _rails_of(paths, limits, remarks, routes)
     return texts, _nest_fetched([r for r in routes if not (r.framework == "NestJS route" and r.at.file in idle)],
                                 node), remarks, rails
@@ -1060,6 +1062,43 @@ def _rails_routes(ruby: Sequence[tuple[str, str]], remarks: list[tuple[Location,
                          throttle=r.throttle, cookie=cookie, cookie_when=when, configures=r.configures,
                          lockout=r.lockout))
     return out
+
+
+_LARAVEL_FILES = ("composer.json", ".env", ".env.example")
+"""The files beside a Laravel application's code that say what it is and the environment it loads."""
+
+
+def _laravel_app(paths: Sequence[str]) -> bool:
+    """Whether the service's folders hold a Laravel application's ``routes/web.php`` or ``routes/api.php`` (given as
+    the ``routes`` folder or under the application's root)."""
+    return any(os.path.isfile(os.path.join(p, *tail)) for p in paths if os.path.isdir(p)
+               for name in ("web.php", "api.php") for tail in ((name,), ("routes", name)))
+
+
+def _laravel_routes(paths: Sequence[str], limits: Limits, remarks: list[tuple[Location, str]]) -> list[Route]:
+    """The routes of a Laravel application (``code_laravel``) with who each authenticates, its throttles, its sign-in
+    and the session cookie that sign-in sets: ``config/session.php``'s flags, an ``env()`` one settled as deployed
+    (``_settled_cookie``), with the application's ``.env`` (or its template) as the value the deployment leaves."""
+    if not _laravel_app(paths):
+        return []
+    texts = _read_also(paths, limits, remarks, (".php",), "its Laravel application")
+    beside = [f for p in paths for f in ([p] if os.path.isfile(p) else [os.path.join(p, n) for n in _LARAVEL_FILES])
+              if os.path.basename(f) in _LARAVEL_FILES and os.path.isfile(f)]
+    files = [*texts, *((f, read_text(f, limits)) for f in beside)]
+    found = code_laravel.routes(files)
+    if not found:
+        return []
+    flags = code_laravel.session_cookie(files)
+    stated = tuple((c.flag, c.value) for c in flags if c.value is not None)
+    when = tuple((c.flag, code_go.Setting(c.variable, True, True, c.default, c.defined, c.said)) for c in flags
+                 if c.value is None and c.variable is not None and c.flag in ("secure", "http_only"))
+    said = "; ".join(c.said for c in flags if c.value is not None)
+    cookie = (stated, f"Laravel's session cookie, set on the sign-in: {said}" if said
+              else "Laravel's session cookie, set on the sign-in") if stated or when else None
+    return [Route(r.method, r.path, r.at, "Laravel route", authn=r.authn, permitted=r.anonymous, login=r.login,
+                  throttle=r.throttle, authz=r.authz, maintenance=r.maintenance, query_credential=r.credential_in_path,
+                  cookie=cookie if r.login else None, cookie_when=when if r.login else ())
+            for r in found]
 
 
 def _rails_of(paths: Sequence[str], limits: Limits, remarks: list[tuple[Location, str]],

@@ -94,8 +94,10 @@ def credential_name(name: str) -> bool:
 
 def literal_value(name: str, value: str) -> bool:
     """Whether a literal given to a credential name is a credential: not empty, not a reference, a
-    placeholder, a switch or a path, and not the name itself (a form field's label)."""
-    return _catalogue().not_values.fullmatch(value) is None and snake(value) != snake(name)
+    placeholder, a switch or a path, and not the name itself (a form field's label) nor a key named for it
+    (``PRIVATE_KEY = 'oauth_private_key'``: where the credential is kept, not the credential)."""
+    return _catalogue().not_values.fullmatch(value) is None and snake(value) != snake(name) \
+        and not (re.fullmatch(r"[a-z][a-z0-9_]*", value) and value.endswith(f"_{snake(name).lstrip('_')}"))
 
 
 def _setter(call: str) -> str | None:
