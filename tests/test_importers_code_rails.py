@@ -480,13 +480,8 @@ def test_first_run_setup_configures_the_installation() -> None:
 
 
 def test_source_import_locks_the_devise_sign_in_and_marks_the_setup_admin(tmp_path: Any) -> None:
-    for name, text in _CLINIC.items():
-        write(str(tmp_path), f"clinic/{name}", text)
-    compose = write(str(tmp_path), "compose.yaml", "services:\n  web:\n    image: acme/clinic:2.0.1\n"
-                                                   "    ports: [\"3000:3000\"]\n")
-    docs = load_artifacts([f"compose={compose}", f"source:web={tmp_path}/clinic"])
-    endpoints = {f"{f.data['method']} {f.data['path']}": f.data for f in load_documents(docs).facts
-                 if f.kind == "endpoint"}
+    endpoints = imported_endpoints(str(tmp_path), _CLINIC, "services:\n  web:\n    image: acme/clinic:2.0.1\n"
+                                                           "    ports: [\"3000:3000\"]\n", "web")
     assert endpoints["POST /sign_in"]["auth_flow"] is True and endpoints["POST /sign_in"]["authn"] == "none"
     assert endpoints["POST /sign_in"]["brute_force_protection"] is True
     assert endpoints["POST /nurses/login"].get("brute_force_protection") is not True
