@@ -237,3 +237,26 @@ def test_a_dotnet_http_client_factory_client_bounds_the_http_calls(tmp_path: Any
     design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/till"]))
     assert fact(design, "interaction:till->stock").data.get("timeout_ms") == expected
 
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    pytest.param("@store = Redis.new", 5000, id="redis-rb-default"),
+    pytest.param('@store = RedisClient.config(url: ENV["QUEUE_URL"]).new_client', 5000, id="redis-client-default"),
+    pytest.param("@store = Redis.new(read_timeout: 30)", None, id="timeout-set-in-code"),
+    pytest.param("@store = Redis.new(:timeout => 30)", None, id="timeout-set-as-a-hash-rocket"),
+])
+def test_a_ruby_redis_client_left_at_its_default_bounds_the_queue_call(tmp_path: Any, code: str,
+                                                                       expected: int | None) -> None:
+    tmp = str(tmp_path)
+    compose = write(tmp, "compose.yaml", """
+        services:
+          ledger:
+            image: acme/ledger
+            environment: {QUEUE_URL: "redis://queue:6379/0"}
+          queue:
+            image: redis:7
+    """)
+    write(tmp, "ledger/app/services/throttle.rb", "class Throttle\n  def initialize\n    " + code
+          + "\n  end\nend\n")
+    design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/ledger"]))
+    assert fact(design, "interaction:ledger->queue").data.get("timeout_ms") == expected
