@@ -400,3 +400,38 @@ def test_connection_string_names(name: str) -> None:
 @pytest.mark.parametrize("name", ["sentryDsn", "SENTRY_DSN", "maskedConnectionString", "connection", "url"])
 def test_names_that_are_no_connection_string(name: str) -> None:
     assert not connection_string_name(name)
+
+
+MAILER = """\
+package mailer
+
+const (
+\tTplResetPassword = "reset-password"
+\tTplWelcome       = "welcome"
+)
+
+const SMTPPasswordKey Key = `smtp.password`
+"""
+
+
+def test_a_go_string_constant_logged_writes_its_literal_not_a_secret() -> None:
+    handler = textwrap.dedent("""\
+        package handlers
+
+        import (
+        \t"log"
+        \tm "example.com/shop/internal/mailer"
+        \t"example.com/shop/internal/mailer"
+        )
+
+        func reset(user User, err error) {
+        \tlog.Printf("cannot render template %q: %v", mailer.TplResetPassword, err)
+        \tlog.Printf("cannot render template %q: %v", m.TplResetPassword, err)
+        \tlog.Printf("setting %s is deprecated", SMTPPasswordKey)
+        \tlog.Printf("signing in with %s", user.TplResetPassword)
+        \tlog.Printf("the password is %s", mailer.SMTPPassword)
+        }
+        """)
+    found = logged([("internal/mailer/templates.go", MAILER), ("handlers/reset.go", handler)])
+    # a field of a value and a name no const declares stay sensitive; the constants, bare or qualified, do not
+    assert [(x.what, x.at.line) for x in found] == [("user.TplResetPassword", 13), ("mailer.SMTPPassword", 14)]

@@ -74,7 +74,12 @@ def test_a_bad_client_timeout_entry_says_which() -> None:
 ])
 def test_a_redis_multiplexer_left_at_its_default_bounds_the_cache_call(tmp_path: Any, code: str,
                                                                        expected: int | None) -> None:
-    tmp = str(tmp_path)
+    text = "using StackExchange.Redis;\npublic class Store {\n  void Open() {\n    " + code + "\n  }\n}\n"
+    assert _redis_call_timeout(str(tmp_path), "src/Store.cs", text) == expected
+
+
+def _redis_call_timeout(tmp: str, path: str, text: str) -> Any:
+    """The timeout the import states on the call of a service whose code is ``text`` (at ``path``) to its Redis."""
     compose = write(tmp, "compose.yaml", """
         services:
           basket:
@@ -83,10 +88,9 @@ def test_a_redis_multiplexer_left_at_its_default_bounds_the_cache_call(tmp_path:
           cache:
             image: redis:7
     """)
-    write(tmp, "basket/src/Store.cs", "using StackExchange.Redis;\npublic class Store {\n  void Open() {\n    "
-                                      + code + "\n  }\n}\n")
+    write(tmp, f"basket/{path}", text)
     design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/basket"]))
-    assert fact(design, "interaction:basket->cache").data.get("timeout_ms") == expected
+    return fact(design, "interaction:basket->cache").data.get("timeout_ms")
 
 
 @pytest.mark.parametrize(("code", "expected"), [
@@ -237,3 +241,14 @@ def test_a_dotnet_http_client_factory_client_bounds_the_http_calls(tmp_path: Any
     design = load_documents(load_artifacts([f"compose={compose}", f"source={tmp}/till"]))
     assert fact(design, "interaction:till->stock").data.get("timeout_ms") == expected
 
+
+@pytest.mark.parametrize(("code", "expected"), [
+    pytest.param("@store = Redis.new", 5000, id="redis-rb-default"),
+    pytest.param('@store = RedisClient.config(url: ENV["BASKET_CACHE"]).new_client', 5000, id="redis-client-default"),
+    pytest.param("@store = Redis.new(read_timeout: 30)", None, id="timeout-set-in-code"),
+    pytest.param("@store = Redis.new(:timeout => 30)", None, id="timeout-set-as-a-hash-rocket"),
+])
+def test_a_ruby_redis_client_left_at_its_default_bounds_the_queue_call(tmp_path: Any, code: str,
+                                                                       expected: int | None) -> None:
+    text = "class Throttle\n  def initialize\n    " + code + "\n  end\nend\n"
+    assert _redis_call_timeout(str(tmp_path), "app/services/throttle.rb", text) == expected

@@ -24,7 +24,10 @@ passed whole, its type read from its declaration in the same file.
 Not sensitive: a message that only names the word (``"invalid password"``: its text is a literal), a value
 named as masked, hashed, encrypted or a length (``last4``, ``maskedCard``, ``passwordHash``), one derived by a
 call (``cardNumber.substr(-4)``, ``hash(password)``, ``len(token)``), a pagination token (``nextPageToken``), the key
-of an object literal (``{ token: token.slice(0, 2) + "****" }``: what it writes is its value).
+of an object literal (``{ token: token.slice(0, 2) + "****" }``: what it writes is its value), a Go constant bound
+to a string literal (``mailer.TplResetPassword`` for ``TplResetPassword = "reset-password"`` in a ``const``
+declaration of the service's code; a setting's key, ``SMTPPasswordKey Key = `smtp.password```): what it writes is
+that literal, text of the code itself, never a value the service is given.
 """
 
 from __future__ import annotations
@@ -203,19 +206,22 @@ def logged(texts: Sequence[tuple[str, str]]) -> tuple[Logged, ...]:
             memo.append(_reads_secrets(texts))
         return memo[0]
 
+    constants = go_string_constants(texts)
     out: list[Logged] = []
     for path, code in texts:
         if not path.endswith(SUFFIXES):
             continue
         try:
-            out.extend(_file_logged(path, code, reads, personal))
+            out.extend(_file_logged(path, code, reads, personal,
+                                    _go_visible(code, constants) if path.endswith(".go") else frozenset()))
         except RecursionError:  # templates nested deeper than Python recurses: the file's logs are not read
             continue
     return tuple(sorted(out, key=lambda x: (x.at.file, x.at.line, x.at.column)))
 
 
 def _file_logged(path: str, code: str, reads: Callable[[], bool],
-                 personal: Mapping[str, list[str]] | None = None) -> Iterator[Logged]:
+                 personal: Mapping[str, list[str]] | None = None,
+                 constants: frozenset[str] = frozenset()) -> Iterator[Logged]:
     closes = bracket_pairs(code)
     routes = _js_routes(code, closes) if path.endswith((".js", ".mjs", ".cjs", ".ts")) else []
     starts = [r[0] for r in routes]
@@ -241,7 +247,7 @@ def _file_logged(path: str, code: str, reads: Callable[[], bool],
             kind = _go_declared_type(code, start, name) if path.endswith(".go") else None
             return kind if kind and connection_string_name(kind) else None
 
-        hit = _sensitive_arg(_exposed(args, path), why, typed, built, connection)
+        hit = _sensitive_arg(_exposed(args, path), why, typed, built, connection, constants)
         if hit is not None:
             if not lines:
                 lines.extend(m.end() for m in re.finditer("\n", code))
@@ -389,7 +395,8 @@ def _interpolated(body: str, opener: str) -> list[str]:
 def _sensitive_arg(args: str, why: Callable[[], str],
                    typed: Callable[[str], str | None] | None = None,
                    built: Callable[[str], bool] | None = None,
-                   connection: Callable[[str], str | None] | None = None) -> tuple[str, str] | None:
+                   connection: Callable[[str], str | None] | None = None,
+                   constants: frozenset[str] = frozenset()) -> tuple[str, str] | None:
     """What the arguments write that is sensitive (as the code names it), and, for a whole request or an object
     whose text holds personal data (``typed``), why it carries sensitive data. ``built``: whether a bare ``request``
     or ``req`` is a variable the function declares and builds itself (``_built_here``), not the request it serves.
@@ -404,6 +411,8 @@ def _sensitive_arg(args: str, why: Callable[[], str],
         names = re.findall(r"[A-Za-z_$][\w$]*", re.sub(r"\.get\(|\(\)", ".", chain))
         while len(names) > 1 and names[-1].lower() in _SAME:
             names.pop()
+        if chain in constants:
+            continue  # a Go string constant (``mailer.TplResetPassword``): the literal it is bound to, code text
         if sensitive_name(names[-1]):  # the value itself, not a field of it (token.userId) nor its length
             return chain, ""
         if connection_string_name(names[-1]):
@@ -420,6 +429,42 @@ def _sensitive_arg(args: str, why: Callable[[], str],
             if reason:
                 return chain, reason
     return None
+
+
+_GO_CONST = re.compile(r"\bconst\s*(\()?")
+_GO_CONST_SPEC = re.compile(r"^[ \t]*([A-Z]\w*)(?:[ \t]+[A-Za-z_][\w.]*)?[ \t]*=[ \t]*"
+                            r"(?:\"(?:[^\"\\\n]|\\.)*\"|`[^`]*`)[ \t]*;?[ \t]*$", re.MULTILINE)
+"""One constant bound to a string literal, on a line of its own: ``Name [Type] = "text"`` (or a raw string)."""
+_GO_IMPORT = re.compile(r"^[ \t]*(?:import[ \t]+)?(?:([A-Za-z_]\w*)[ \t]+)?\"([^\"\n]+)\"", re.MULTILINE)
+
+
+def go_string_constants(texts: Sequence[tuple[str, str]]) -> frozenset[str]:
+    """The exported names the service's Go code declares as constants bound to a string literal, in a ``const``
+    declaration or group (``TplResetPassword = "reset-password"``, ``SMTPPasswordKey Key = `smtp.password```).
+    Only exported (capitalised) names: a lower-case one may as well be a local variable of the same name elsewhere."""
+    out: set[str] = set()
+    for path, code in texts:
+        if not path.endswith(".go") or "const" not in code:
+            continue
+        for m in _GO_CONST.finditer(code):
+            if m.group(1):  # a group: const ( ... )
+                end = code.find("\n)", m.end())
+                body = code[m.end():end if end >= 0 else len(code)]
+            else:
+                end = code.find("\n", m.end())
+                body = code[m.end():end if end >= 0 else len(code)]
+            out.update(s.group(1) for s in _GO_CONST_SPEC.finditer(body))
+    return frozenset(out)
+
+
+def _go_visible(code: str, constants: frozenset[str]) -> frozenset[str]:
+    """How one Go file names the service's string constants: bare (its own package's) and qualified by each package
+    it imports (``mailer.TplResetPassword`` when it imports ``.../internal/mailer``); a field of a value
+    (``cfg.Password``) is none of them."""
+    if not constants:
+        return constants
+    packages = {m.group(1) or m.group(2).rstrip("/").rsplit("/", 1)[-1] for m in _GO_IMPORT.finditer(code)}
+    return constants | frozenset(f"{p}.{c}" for p in packages for c in constants)
 
 
 def _passed_whole(args: str, i: int) -> bool:
