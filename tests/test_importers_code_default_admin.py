@@ -118,6 +118,7 @@ def test_no_administrator_password_is_found_when_none_is_written_out(text: str) 
     ("ADMIN_PASSWORD", True), ("KC_BOOTSTRAP_ADMIN_PASSWORD", True), ("FIRST_SUPERUSER_PASSWORD", True),
     ("GF_SECURITY_ADMIN_PASSWORD", True), ("PGADMIN_DEFAULT_PASSWORD", True), ("DJANGO_SUPERUSER_PASSWORD", True),
     ("MYSQL_ROOT_PASSWORD", False), ("ADMIN_PASSWORD_FILE", False), ("ADMIN_USER", False), ("SMTP_PASSWORD", False),
+    ("DB_ADMIN_PASSWORD", False), ("LDAP_ADMIN_PASSWORD", False), ("RABBITMQ_ADMIN_PASS", False),
 ])
 def test_an_administrator_password_variable_is_told_by_its_name(variable: str, admin: bool) -> None:
-    assert bool(code_default_admin.ADMIN_PASSWORD_VARIABLE.search(variable)) is admin
+    assert code_default_admin.names_admin_password(variable) is admin

@@ -152,6 +152,19 @@ ADMIN_PASSWORD_VARIABLE = re.compile(r"(?:^|_)(?:ADMIN|ADMINISTRATOR|SUPERUSER|S
                                      r"(?:PASSWORD|PASS|PASSWD|PWD)$|^(?:PG)?ADMIN_DEFAULT_PASSWORD$", re.IGNORECASE)
 """A variable that gives a service's administrator account its password (``ADMIN_PASSWORD``,
 ``KC_BOOTSTRAP_ADMIN_PASSWORD``, ``FIRST_SUPERUSER_PASSWORD``, ``GF_SECURITY_ADMIN_PASSWORD``)."""
+_OTHER_SYSTEM = re.compile(r"(?:^|_)(?:DB|DATABASE|POSTGRES(?:QL)?|PG|MYSQL|MARIADB|MONGO(?:DB)?|REDIS|RABBIT(?:MQ)?|"
+                           r"AMQP|KAFKA|ELASTIC(?:SEARCH)?|MINIO|S3|LDAP|SMTP|MAIL)_", re.IGNORECASE)
+"""A word naming another system the variable logs in to (``DB_ADMIN_PASSWORD``, ``LDAP_ADMIN_PASSWORD``): the
+service's credential for that system, not its own administrator's password."""
+
+
+def names_admin_password(variable: str) -> bool:
+    """Whether an environment variable gives the service's own administrator account its password
+    (``ADMIN_PASSWORD``, ``KC_BOOTSTRAP_ADMIN_PASSWORD``, ``PGADMIN_DEFAULT_PASSWORD``), not a login to another
+    system (``DB_ADMIN_PASSWORD``)."""
+    if not ADMIN_PASSWORD_VARIABLE.search(variable):
+        return False
+    return variable.upper().startswith("PGADMIN_") or not _OTHER_SYSTEM.search(variable)
 _ADMIN_PASSWORD_KEY = re.compile(
     r"""(?P<key>\b[\w.-]*(?:admin|administrator|superuser)[_.-]?(?:pass(?:word|wd)?|pwd))["']?[ \t]*[:=][ \t]*"""
     r"""(?:"(?P<dq>[^"\n]*)"|'(?P<sq>[^'\n]*)'|(?P<bare>[^"'\s,#;}\]]*))""", re.IGNORECASE)
@@ -184,4 +197,4 @@ def record(body: Body, service: str, seeded: SeededAdmin | None) -> None:
 
 
 __all__ = ["ADMIN_PASSWORD_VARIABLE", "KEEP", "SUFFIXES", "Fallback", "SeededAdmin", "admin_password_setting",
-           "password_fallbacks", "record", "seeded_admin"]
+           "names_admin_password", "password_fallbacks", "record", "seeded_admin"]

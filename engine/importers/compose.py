@@ -678,7 +678,7 @@ def _default_admin(body: Body, name: str, rec: Recognised | None, own: Sequence[
     if rec is not None and rec.role == "datastore":
         return
     found = next(((f"{k} is given a value written in the deployment", loc) for k, loc in own
-                  if code_default_admin.ADMIN_PASSWORD_VARIABLE.search(k)), None)
+                  if code_default_admin.names_admin_password(k)), None)
     if found is None:
         for f in files:
             setting = code_default_admin.admin_password_setting(f.text)
