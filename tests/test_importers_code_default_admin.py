@@ -56,3 +56,69 @@ def test_the_seeded_row_is_located_and_named() -> None:
     found = code_default_admin.seeded_admin([("db/seed.sql", sql)])
     assert found is not None
     assert (found.table, found.named, found.at.line) == ("admin_users", "login 'root'", 2)
+
+
+@pytest.mark.parametrize(("code", "variable"), [
+    ('ENV.fetch("CONSOLE_PASSWORD", "console")', "CONSOLE_PASSWORD"),
+    ('ENV.fetch("CONSOLE_PASS") { "console" }', "CONSOLE_PASS"),
+    ("ENV['CONSOLE_PWD'] || 'console'", "CONSOLE_PWD"),
+    ('os.getenv("CONSOLE_PASSWORD", "console")', "CONSOLE_PASSWORD"),
+    ('os.environ.get("CONSOLE_PASSWORD", "console")', "CONSOLE_PASSWORD"),
+    ("process.env.CONSOLE_PASSWORD || 'console'", "CONSOLE_PASSWORD"),
+    ('process.env["CONSOLE_PASSWORD"] ?? "console"', "CONSOLE_PASSWORD"),
+    ("${CONSOLE_PASSWORD:-console}", "CONSOLE_PASSWORD"),
+], ids=["ruby-fetch", "ruby-fetch-block", "ruby-or", "python-getenv", "python-environ-get", "js-or", "js-nullish",
+        "shell-default"])
+def test_a_password_setting_read_with_a_literal_fallback_is_found(code: str, variable: str) -> None:
+    found = code_default_admin.password_fallbacks(f"x = 1\n{code}\n")
+    assert [f.variable for f in found] == [variable]
+    assert found[0].offset == len("x = 1\n")
+
+
+@pytest.mark.parametrize("code", [
+    'ENV.fetch("CONSOLE_PASSWORD")',
+    'ENV.fetch("CONSOLE_USERNAME", "ops")',
+    'ENV.fetch("PASSPORT_HOST", "localhost")',
+    "process.env.PWD || '/srv'",
+    "${CONSOLE_PASSWORD}",
+    "${CONSOLE_PASSWORD:?must be set}",
+], ids=["no-fallback", "user-name", "word-containing-pass", "working-directory", "no-default", "required"])
+def test_no_fallback_is_found_without_a_password_setting_and_a_literal(code: str) -> None:
+    assert code_default_admin.password_fallbacks(code) == []
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ('{\n  setup: {\n    admin_password: "letmein"\n  }\n}', "admin_password"),
+    ('{"adminPassword": "let me in"}', "adminPassword"),
+    ("superuser_password = letmein\n", "superuser_password"),
+    ("ADMIN_PASS=letmein\n", "ADMIN_PASS"),
+], ids=["hjson", "json", "toml-bare", "env-file"])
+def test_a_configuration_key_setting_an_administrators_password_is_found(text: str, key: str) -> None:
+    found = code_default_admin.admin_password_setting(text)
+    assert found is not None and found[0] == key and text[found[1]:].startswith(key)
+
+
+@pytest.mark.parametrize("text", [
+    "# admin_password: letmein\n",
+    "// admin_password: letmein\n",
+    "admin_password: ${ADMIN_PASSWORD}\n",
+    'admin_password: ""\n',
+    "admin_password:\n  other: value\n",
+    "admin_password: null\n",
+    "admin_password_file: /run/secrets/admin\n",
+    'admin_password: "<your password>"\n',
+    'user_password: "letmein"\n',
+], ids=["hash-comment", "slash-comment", "variable", "empty", "no-value-on-its-line", "null", "a-file", "slot",
+        "not-an-administrator"])
+def test_no_administrator_password_is_found_when_none_is_written_out(text: str) -> None:
+    assert code_default_admin.admin_password_setting(text) is None
+
+
+@pytest.mark.parametrize(("variable", "admin"), [
+    ("ADMIN_PASSWORD", True), ("KC_BOOTSTRAP_ADMIN_PASSWORD", True), ("FIRST_SUPERUSER_PASSWORD", True),
+    ("GF_SECURITY_ADMIN_PASSWORD", True), ("PGADMIN_DEFAULT_PASSWORD", True), ("DJANGO_SUPERUSER_PASSWORD", True),
+    ("MYSQL_ROOT_PASSWORD", False), ("ADMIN_PASSWORD_FILE", False), ("ADMIN_USER", False), ("SMTP_PASSWORD", False),
+    ("DB_ADMIN_PASSWORD", False), ("LDAP_ADMIN_PASSWORD", False), ("RABBITMQ_ADMIN_PASS", False),
+])
+def test_an_administrator_password_variable_is_told_by_its_name(variable: str, admin: bool) -> None:
+    assert code_default_admin.names_admin_password(variable) is admin

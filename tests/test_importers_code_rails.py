@@ -486,3 +486,67 @@ def test_source_import_locks_the_devise_sign_in_and_marks_the_setup_admin(tmp_pa
     assert endpoints["POST /sign_in"]["brute_force_protection"] is True
     assert endpoints["POST /nurses/login"].get("brute_force_protection") is not True
     assert endpoints["POST /installs"]["admin"] is True
+_JOBS_UI = """
+require "resque/server"
+
+if Rails.env.production?
+  Resque::Server.use(Rack::Auth::Basic) do |user, password|
+    expected_user = ENV.fetch("JOBS_UI_USER", "ops")
+    expected = ENV.fetch("JOBS_UI_PASSWORD", "resque")
+    user == expected_user && password == expected
+  end
+end
+"""
+
+
+def test_a_mounted_app_wrapped_in_rack_basic_auth_is_basic_and_its_fallback_password_said() -> None:
+    routes, _said = code_rails.routes(_texts({**_app(), "config/initializers/resque.rb": _JOBS_UI}))
+    jobs = next(r for r in routes if r.path == "/jobs")
+    assert jobs.authn is not None and jobs.authn[0] == "basic" and "resque.rb:5" in jobs.authn[1]
+    assert jobs.default_credentials is not None
+    assert jobs.default_credentials[1] == "JOBS_UI_PASSWORD" and "resque.rb:7" in jobs.default_credentials[0]
+
+
+@pytest.mark.parametrize(("initializer", "basic", "default"), [
+    (_JOBS_UI.replace('ENV.fetch("JOBS_UI_PASSWORD", "resque")', 'ENV.fetch("JOBS_UI_PASSWORD")'), True, False),
+    (_JOBS_UI.replace('ENV.fetch("JOBS_UI_PASSWORD", "resque")', '"resque"').replace(
+        "password == expected", 'password == "resque"'), True, True),
+    (_JOBS_UI.replace("production?", "development?"), False, False),
+    (_JOBS_UI.replace("Resque::Server.use", "Other::App.use"), False, False),
+], ids=["password-required", "literal-compared", "development-only", "another-app"])
+def test_basic_auth_and_its_default_need_the_mounted_app_the_deployed_env_and_a_fixed_password(
+        initializer: str, basic: bool, default: bool) -> None:
+    routes, _said = code_rails.routes(_texts({**_app(), "config/initializers/resque.rb": initializer}))
+    jobs = next(r for r in routes if r.path == "/jobs")
+    assert (jobs.authn is not None and jobs.authn[0] == "basic") is basic
+    assert (jobs.default_credentials is not None) is default
+
+
+def test_http_basic_authenticate_with_covers_the_actions_its_options_name() -> None:
+    controller = ('class StatusController < ActionController::Base\n'
+                  '  http_basic_authenticate_with name: "ops", password: ENV["STATUS_PASSWORD"] || "status", '
+                  'only: :show\n'
+                  '  def show\n    render plain: "ok"\n  end\nend\n')
+    routes, _said = code_rails.routes(_texts({**_app(), "app/controllers/status_controller.rb": controller}))
+    health = next(r for r in routes if r.path == "/health")
+    assert health.authn is not None and health.authn[0] == "basic"
+    assert health.default_credentials is not None and health.default_credentials[1] == "STATUS_PASSWORD"
+    plain = controller.replace(' || "status"', "")
+    routes, _said = code_rails.routes(_texts({**_app(), "app/controllers/status_controller.rb": plain}))
+    health = next(r for r in routes if r.path == "/health")
+    assert health.authn is not None and health.authn[0] == "basic" and health.default_credentials is None
+    other = controller.replace("only: :show", "only: :index")
+    routes, _said = code_rails.routes(_texts({**_app(), "app/controllers/status_controller.rb": other}))
+    assert next(r for r in routes if r.path == "/health").authn is None
+
+
+def test_the_console_keeps_its_default_only_where_the_deployment_leaves_the_password_unset(tmp_path: Any) -> None:
+    _CONTROLLERS_WITH = {"config/initializers/resque.rb": _JOBS_UI}
+    for name, text in _CONTROLLERS_WITH.items():
+        write(str(tmp_path / "unset"), f"ledger/{name}", text)
+        write(str(tmp_path / "set"), f"ledger/{name}", text)
+    unset = _endpoints(str(tmp_path / "unset"), _PUBLISHED)["ANY /jobs"]
+    assert unset["authn"] == "basic" and unset["default_credentials"] is True
+    chosen = _PUBLISHED.replace('LEDGER_SSL: "false"', 'LEDGER_SSL: "false"\n      JOBS_UI_PASSWORD: "s3cret-chosen"')
+    set_ = _endpoints(str(tmp_path / "set"), chosen)["ANY /jobs"]
+    assert set_["authn"] == "basic" and "default_credentials" not in set_

@@ -1694,3 +1694,80 @@ services:
     assert "routes_to" not in fact(design, "endpoint:side-entry").data  # serves files, forwards nothing
     found = review([], extra=import_paths("compose", [path])).findings
     assert [f.subjects[0] for f in found if f.rule == "routed-service-also-exposed-directly"] == ["service:shop"]
+def test_an_administrator_password_the_deployment_writes_out_is_a_default_admin_password(
+        tmp_path: os.PathLike[str]) -> None:
+    """A service whose mounted configuration sets the first administrator's password to a value, or whose
+    environment gives an administrator-password variable a value (a default included), ships the same administrator
+    credentials on every install; a commented-out key, a variable reference, a variable left unset, an example file
+    the deployment does not mount, and a datastore's own root password say nothing."""
+    write(str(tmp_path), "forum.hjson", '{\n  setup: {\n    admin_username: "owner"\n    admin_password: "owner-pw"\n'
+                                        '  }\n}\n')
+    write(str(tmp_path), "wiki.yaml", "# admin_password: sample\nadmin_password: ${WIKI_ADMIN_PASSWORD}\n")
+    write(str(tmp_path), "board.example.hjson", 'admin_password: "sample"\n')
+    path = write(str(tmp_path), "docker-compose.yml", """
+        services:
+          forum:
+            image: acme/forum:1.0
+            volumes: ["./forum.hjson:/config/config.hjson:ro"]
+          reader:
+            image: acme/reader:1.0
+            environment:
+              ADMIN_PASSWORD: ${READER_ADMIN_PASSWORD:-changeme}
+          wiki:
+            image: acme/wiki:1.0
+            volumes: ["./wiki.yaml:/etc/wiki.yaml"]
+            environment:
+              ADMIN_PASSWORD: ${WIKI_ADMIN_PASSWORD}
+          board:
+            image: acme/board:1.0
+          db:
+            image: postgres:16.3
+            environment:
+              POSTGRES_PASSWORD: pg
+              PGADMIN_DEFAULT_PASSWORD: pg
+        """)
+    d = design_of(compose.import_file(path))
+    forum = fact(d, "service:forum")
+    assert forum.data["default_admin_password"] is True
+    assert forum.locate("default_admin_password").line == 4  # forum.hjson's admin_password line
+    assert fact(d, "service:reader").data["default_admin_password"] is True
+    for key in ("service:wiki", "service:board"):
+        assert "default_admin_password" not in fact(d, key).data, key
+    assert not any(f.data.get("default_admin_password") for f in d.facts if f.kind == "datastore")
+
+
+TRAEFIK_BASIC_AUTH = """
+        services:
+          proxy:
+            image: traefik:v3.1
+            ports: ["80:80"]
+            volumes: ["/var/run/docker.sock:/var/run/docker.sock:ro"]
+            labels:
+              - traefik.http.middlewares.ops-auth.basicauth.users=ops:$$apr1$$q8eZFHjF$$Fvmkk//V6Btlaf2i/ju5n/
+              - traefik.http.middlewares.team-auth.basicauth.usersfile=/etc/traefik/users
+          queue:
+            image: shop/queue-ui:1.0
+            labels:
+              - traefik.http.routers.queue.rule=PathPrefix(`/queue`)
+              - traefik.http.routers.queue.middlewares=ops-auth@docker
+          reports:
+            image: shop/reports:1.0
+            labels:
+              - traefik.http.routers.reports.rule=PathPrefix(`/reports`)
+              - traefik.http.routers.reports.middlewares=compress,team-auth
+          shop:
+            image: shop/app:1.0
+            labels:
+              - traefik.http.routers.shop.rule=PathPrefix(`/shop`)
+        """
+
+
+def test_a_traefik_router_running_a_basicauth_middleware_is_basic_and_written_users_are_default_credentials(
+        tmp_path: os.PathLike[str]) -> None:
+    path = write(str(tmp_path), "docker-compose.yml", TRAEFIK_BASIC_AUTH)
+    d = design_of(compose.import_file(path))
+    queue = fact(d, "endpoint:ANY /queue").data
+    assert queue["authn"] == "basic" and queue["default_credentials"] is True  # the users written in the labels
+    reports = fact(d, "endpoint:ANY /reports").data
+    assert reports["authn"] == "basic" and "default_credentials" not in reports  # a users file: not shown
+    assert "authn" not in fact(d, "endpoint:ANY /shop").data

@@ -341,9 +341,37 @@ def test_an_nginx_location_that_sends_the_files_of_a_directory_is_an_endpoint_op
     assert media.data["routes_to"] == []  # nginx answers with the files: its call path is nginx alone
     assert fact(d, "endpoint:ANY /open/").data["authn"] == "none"  # auth_basic off restricts nothing
     assert fact(d, "endpoint:GET /files/").data["authn"] == "none"  # the deny covers the other methods
-    # Basic authentication in the location, an auth_request inherited from the server: who may call is not stated
-    assert "authn" not in fact(d, "endpoint:ANY /private/").data
+    # Basic authentication in the location says its kind; an auth_request inherited from the server: who may call
+    # is not stated
+    private = fact(d, "endpoint:ANY /private/")
+    assert private.data["authn"] == "basic"
+    assert private.locate("authn").line == line_of(path, 'auth_basic "staff"')
     assert "authn" not in fact(d, "endpoint:ANY /reports/").data
+
+
+def test_nginx_auth_basic_makes_a_proxied_location_basic_authenticated_unless_turned_off(tmp_path: Any) -> None:
+    path = write(str(tmp_path), "ops.conf", """
+        server {
+          listen 80;
+          auth_basic "operators";
+          auth_basic_user_file /etc/nginx/ops.htpasswd;
+          location /queues/ { proxy_pass http://worker:9000; }
+          location /status/ {
+            auth_basic off;
+            proxy_pass http://worker:9000;
+          }
+        }
+        server {
+          listen 81;
+          location /api/ { proxy_pass http://worker:9000; }
+        }
+        """)
+    d = imported(path, "edge")
+    queues = fact(d, "endpoint:ANY /queues/")
+    assert queues.data["authn"] == "basic"  # inherited from the server block
+    assert queues.locate("authn").line == line_of(path, 'auth_basic "operators"')
+    assert "authn" not in fact(d, "endpoint:ANY /status/").data  # auth_basic off: nginx asks nobody
+    assert "authn" not in fact(d, "endpoint:ANY /api/").data  # another server: no Basic authentication
 
 
 @pytest.mark.parametrize(("text", "line", "message"), [

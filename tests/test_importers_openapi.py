@@ -129,6 +129,32 @@ def test_unknown_security_scheme_is_an_error_with_place_and_suggestion(tmp_path:
     assert f"{path}:7:" in text and "bearerAuht" in text and "did you mean 'bearerAuth'" in text
 
 
+@pytest.mark.parametrize(("scheme", "alternatives", "authn"), [
+    ("{type: http, scheme: basic}", "[{ops: []}]", "basic"),
+    ("{type: http, scheme: digest}", "[{ops: []}]", "basic"),
+    ("{type: basic}", "[{ops: []}]", "basic"),
+    ("{type: http, scheme: basic}", "[{ops: []}, {key: []}]", "basic"),
+], ids=["http-basic", "http-digest", "swagger2-basic", "weakest-alternative"])
+def test_http_basic_security_is_basic_authentication(tmp_path: os.PathLike[str], scheme: str, alternatives: str,
+                                                       authn: str) -> None:
+    """A user name and password sent with every request is ``basic``, weaker than an API key when either is
+    accepted."""
+    path = write(str(tmp_path), "api.yaml", f"""
+        openapi: 3.0.0
+        info: {{title: T, version: '1'}}
+        paths:
+          /queues:
+            get:
+              security: {alternatives}
+              responses: {{'200': {{description: ok}}}}
+        components:
+          securitySchemes:
+            ops: {scheme}
+            key: {{type: apiKey, in: header, name: X-Key}}
+        """)
+    assert fact(design_of(openapi.import_file(path)), "endpoint:GET /queues").data["authn"] == authn
+
+
 def test_unresolvable_ref_names_the_ref_and_its_line(tmp_path: os.PathLike[str]) -> None:
     path = write(str(tmp_path), "api.yaml", """
         openapi: 3.0.0

@@ -20,6 +20,12 @@ installation's): an ``INSERT INTO`` a table of users or accounts (``user``, ``us
 A row without a column list (``INSERT INTO users VALUES (...)``: which value is the password is not written there),
 a placeholder or a password the code hashes at start-up is not read: nothing is said. Nothing is said either of
 whether the installation forces the password to be changed: the finding asks.
+
+Two readers of the same line serve the other importers: ``password_fallbacks`` finds a password setting read from
+the environment with a literal to fall back to (``ENV.fetch("X_PASSWORD", "admin")``, ``os.getenv``,
+``process.env.X || "..."``, ``${X:-changeme}``: the Rails reader's Basic-auth consoles), and
+``admin_password_setting`` and ``ADMIN_PASSWORD_VARIABLE`` an administrator's password written out in a configuration
+file or named by a variable (``compose``: a file mounted into a service, its environment).
 """
 
 from __future__ import annotations
@@ -109,6 +115,77 @@ def _admin(row: dict[str, str]) -> str | None:
     return None
 
 
+_FALLBACK = re.compile(
+    r"""\bENV\.fetch\(\s*["'](?P<rb>\w+)["']\s*,\s*["'](?P<rbv>[^"'\n]+)["']"""
+    r"""|\bENV\.fetch\(\s*["'](?P<rk>\w+)["']\s*\)\s*\{\s*["'](?P<rkv>[^"'\n]+)["']"""
+    r"""|\bENV\[\s*["'](?P<ri>\w+)["']\s*\]\s*(?:\|\||\bor\b)\s*["'](?P<riv>[^"'\n]+)["']"""
+    r"""|\b(?:os\.getenv|os\.environ\.get|getenv)\(\s*["'](?P<py>\w+)["']\s*,\s*["'](?P<pyv>[^"'\n]+)["']"""
+    r"""|\bprocess\.env(?:\.(?P<js>\w+)|\[\s*["'](?P<jsi>\w+)["']\s*\])\s*(?:\|\||\?\?)\s*["'`](?P<jsv>[^"'`\n]+)["'`]"""
+    r"""|\$\{(?P<sh>\w+):?-(?P<shv>[^}\s]+)\}""")
+"""A setting read from the environment with a literal it falls back to when the variable is unset: Ruby's
+``ENV.fetch("X", "v")``, ``ENV.fetch("X") { "v" }`` and ``ENV["X"] || "v"``, Python's ``os.getenv("X", "v")``,
+JavaScript's ``process.env.X || "v"`` (or ``??``), the shell's and Compose's ``${X:-v}``."""
+_PASSWORD_NAME = re.compile(r"pass(?:word|wd)?(?![a-z])|pwd|passphrase", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """A password setting that falls back to a literal: the variable, and the offset of the read in its text."""
+
+    variable: str
+    offset: int
+
+
+def password_fallbacks(text: str) -> list[Fallback]:
+    """The password settings ``text`` reads from the environment with a literal to fall back to (``ENV.fetch(
+    "WEB_PASSWORD", "admin")``), in order. A variable whose name says no password (a user name, a host) is left out,
+    and so is a read with no fallback (``ENV.fetch("WEB_PASSWORD")``): the operator must set it."""
+    out: list[Fallback] = []
+    for m in _FALLBACK.finditer(text):
+        name = next(v for k, v in m.groupdict().items() if v is not None and not k.endswith("v"))
+        if _PASSWORD_NAME.search(name) and name.upper() != "PWD":  # the shell's PWD is the working directory
+            out.append(Fallback(name, m.start()))
+    return out
+
+
+ADMIN_PASSWORD_VARIABLE = re.compile(r"(?:^|_)(?:ADMIN|ADMINISTRATOR|SUPERUSER|SUPER_USER)(?:_\w*)?_"
+                                     r"(?:PASSWORD|PASS|PASSWD|PWD)$|^(?:PG)?ADMIN_DEFAULT_PASSWORD$", re.IGNORECASE)
+"""A variable that gives a service's administrator account its password (``ADMIN_PASSWORD``,
+``KC_BOOTSTRAP_ADMIN_PASSWORD``, ``FIRST_SUPERUSER_PASSWORD``, ``GF_SECURITY_ADMIN_PASSWORD``)."""
+_OTHER_SYSTEM = re.compile(r"(?:^|_)(?:DB|DATABASE|POSTGRES(?:QL)?|PG|MYSQL|MARIADB|MONGO(?:DB)?|REDIS|RABBIT(?:MQ)?|"
+                           r"AMQP|KAFKA|ELASTIC(?:SEARCH)?|MINIO|S3|LDAP|SMTP|MAIL)_", re.IGNORECASE)
+"""A word naming another system the variable logs in to (``DB_ADMIN_PASSWORD``, ``LDAP_ADMIN_PASSWORD``): the
+service's credential for that system, not its own administrator's password."""
+
+
+def names_admin_password(variable: str) -> bool:
+    """Whether an environment variable gives the service's own administrator account its password
+    (``ADMIN_PASSWORD``, ``KC_BOOTSTRAP_ADMIN_PASSWORD``, ``PGADMIN_DEFAULT_PASSWORD``), not a login to another
+    system (``DB_ADMIN_PASSWORD``)."""
+    if not ADMIN_PASSWORD_VARIABLE.search(variable):
+        return False
+    return variable.upper().startswith("PGADMIN_") or not _OTHER_SYSTEM.search(variable)
+_ADMIN_PASSWORD_KEY = re.compile(
+    r"""(?P<key>\b[\w.-]*(?:admin|administrator|superuser)[_.-]?(?:pass(?:word|wd)?|pwd))["']?[ \t]*[:=][ \t]*"""
+    r"""(?:"(?P<dq>[^"\n]*)"|'(?P<sq>[^'\n]*)'|(?P<bare>[^"'\s,#;}\]]*))""", re.IGNORECASE)
+_NOT_A_PASSWORD = re.compile(r"^(?:|null|none|nil|~|true|false|\$.*|\{\{.*|%\(.*|<.*>|env\(.*|\*+)$", re.IGNORECASE)
+"""A value that is no password written out: empty, null, a switch, a reference to a variable or a template's slot."""
+
+
+def admin_password_setting(text: str) -> tuple[str, int] | None:
+    """The first key of a configuration file's text that sets an administrator's password to a value written out
+    (``admin_password: "..."`` in YAML, HJSON or TOML, ``"adminPassword": "..."`` in JSON, ``ADMIN_PASS=...``):
+    the key and its offset; None when none does (a key left empty, or given a variable: ``${ADMIN_PASSWORD}``)."""
+    for m in _ADMIN_PASSWORD_KEY.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if text[line_start:m.start()].lstrip().startswith(("#", "//", ";")):
+            continue  # a commented-out setting
+        value = next((v for v in (m.group("dq"), m.group("sq"), m.group("bare")) if v is not None), "")
+        if not _NOT_A_PASSWORD.match(value.strip()):
+            return m.group("key"), m.start()
+    return None
+
+
 def record(body: Body, service: str, seeded: SeededAdmin | None) -> None:
     """``service``'s ``default_admin_password``, when its SQL seeds an administrator with a fixed password."""
     if seeded is None:
@@ -119,4 +196,5 @@ def record(body: Body, service: str, seeded: SeededAdmin | None) -> None:
                                    "written out, the same on every installation it runs on")
 
 
-__all__ = ["KEEP", "SUFFIXES", "SeededAdmin", "record", "seeded_admin"]
+__all__ = ["ADMIN_PASSWORD_VARIABLE", "KEEP", "SUFFIXES", "Fallback", "SeededAdmin", "admin_password_setting",
+           "names_admin_password", "password_fallbacks", "record", "seeded_admin"]

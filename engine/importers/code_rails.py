@@ -16,7 +16,12 @@ read with ``only:``/``except:``. What that filter reads tells its kind (a cookie
 OAuth access token: ``oauth2``; an API key: ``api_key``). An action whose code checks a password or one-time code the
 request carries is a sign-in; one in a controller that builds a user from the request and signs it in is a sign-up.
 An anonymous action that reads a signature header of the request and verifies it (a Stripe or Plaid webhook) is not
-said to authenticate nobody: the signature is its caller's credential.
+said to authenticate nobody: the signature is its caller's credential. HTTP Basic authentication is ``basic``: a
+controller's ``http_basic_authenticate_with`` (with ``only:``/``except:``) for its actions, and a mounted Rack
+application wrapped in ``Rack::Auth::Basic`` (``Sidekiq::Web.use(Rack::Auth::Basic) do |user, password| ... end``,
+not under ``if Rails.env.development?``) for its mount; when the password it accepts falls back to a literal
+(``ENV.fetch("SIDEKIQ_WEB_PASSWORD", "maybe")``, ``code_default_admin.password_fallbacks``) or is compared with one,
+that is said, with the variable the deployment would have to set.
 
 Rack::Attack's ``throttle`` blocks limit the routes whose path their block compares (``request.path == "/x"``,
 ``request.path.start_with?("/api/")``). The session cookie an action sets through ``cookies[...] = {...}`` (in its
@@ -34,6 +39,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from engine.errors import Location
+from engine.importers.code_default_admin import password_fallbacks
 
 _DEFAULT_PLURAL = ("index", "create", "new", "edit", "show", "update", "destroy")
 _DEFAULT_SINGULAR = ("create", "new", "edit", "show", "update", "destroy")
@@ -96,6 +102,9 @@ class RailsRoute:
     """Where its action writes the installation's global settings (a ``RailsSettings::Base`` model), when it does."""
     lockout: str | None = None
     """Why its sign-in locks an account after repeated failures (Devise's ``:lockable`` on the model), when it does."""
+    default_credentials: tuple[str, str] | None = None
+    """Why the password its HTTP Basic authentication accepts falls back to a literal when the operator sets none, and
+    the variable that would set it ("" for a literal the code compares with)."""
 
 
 @dataclass
@@ -697,6 +706,19 @@ class Controllers:
                             skipped.append((name, c, n))
         return [(k, c, n) for k, (c, n) in active.items()], skipped
 
+    def basic(self, cls: _Class, action: str) -> tuple[str, tuple[str, str] | None] | None:
+        """The ``http_basic_authenticate_with`` up ``cls``'s chain that covers ``action``: why, and why the password
+        it accepts is fixed when the operator sets none (None when it is not); None when no such statement covers it."""
+        found: tuple[str, tuple[str, str] | None] | None = None
+        for c in self.chain(cls):
+            for n, line in c.lines:
+                m = _BASIC_MACRO.match(line)
+                if m and _applies(m.group(1), action):
+                    where = f"{os.path.basename(c.file)}:{n}"
+                    found = (f"http_basic_authenticate_with ({where}) covers {cls.name}#{action}",
+                             _fixed_password(m.group(1), c.file, n))
+        return found
+
     def _with_helpers(self, chain: Sequence[_Class], name: str) -> str | None:
         """The body of method ``name`` with those of the methods of the chain it calls (one level)."""
         found = self.method(chain, name)
@@ -795,6 +817,73 @@ def rack_attack(texts: Sequence[tuple[str, str]]) -> list[tuple[str, str, str, L
     return out
 
 
+_RACK_BASIC = re.compile(r"^(\s*)([A-Z][\w:]*)\.use\s*\(?\s*Rack::Auth::(?:Basic|Digest::MD5)\b", re.MULTILINE)
+_BASIC_MACRO = re.compile(r"^http_basic_authenticate_with\b\s*(.*)$")
+_LITERAL_PASSWORD = re.compile(r"""\bpassword\s*==\s*["'][^"'\n]+["']|secure_compare\(\s*(?:::)?"""
+                               r"""(?:Digest::\w+\.\w+\()?\s*password\b[^,]*,\s*["'][^"'\n]+["']""")
+"""A Basic-auth block comparing the password it receives with a literal: the same password on every install."""
+
+
+@dataclass(frozen=True)
+class BasicGuard:
+    """HTTP Basic authentication a Rack application is wrapped in (``Sidekiq::Web.use Rack::Auth::Basic``): where,
+    and why its password falls back to a literal, when it does."""
+
+    at: Location
+    default: tuple[str, str] | None
+
+
+def _fixed_password(block: str, file: str, first: int) -> tuple[str, str] | None:
+    """Why the password a Basic-auth block or statement (its text, starting at line ``first`` of ``file``) accepts is
+    fixed when the operator sets nothing: a password setting read with a literal fallback, or a literal compared."""
+    fallbacks = password_fallbacks(block)
+    if fallbacks:
+        line = first + block.count("\n", 0, fallbacks[0].offset)
+        return (f"the password falls back to a literal when {fallbacks[0].variable} is unset "
+                f"({os.path.basename(file)}:{line})", fallbacks[0].variable)
+    m = _LITERAL_PASSWORD.search(block)
+    if m:
+        line = first + block.count("\n", 0, m.start())
+        return f"the password is compared with a literal ({os.path.basename(file)}:{line})", ""
+    return None
+
+
+def rack_basic(texts: Sequence[tuple[str, str]]) -> dict[str, BasicGuard]:
+    """The Rack applications wrapped in HTTP Basic authentication (``App.use(Rack::Auth::Basic) do |u, p| ... end``),
+    by name, with whether the password it accepts falls back to a literal; a wrapper under ``if
+    Rails.env.development?`` or ``test?`` is not deployed and is left out."""
+    out: dict[str, BasicGuard] = {}
+    for f, t in texts:
+        if "Rack::Auth::" not in t:
+            continue
+        lines = [_uncomment(x) for x in t.splitlines()]
+        text = "\n".join(lines)
+        for m in _RACK_BASIC.finditer(text):
+            first = text.count("\n", 0, m.start()) + 1
+            indent = len(m.group(1))
+            if _under_skipped_env(lines, first - 1, indent):
+                continue
+            block = [lines[first - 1]]
+            for raw in lines[first:]:
+                block.append(raw)
+                if len(raw) - len(raw.lstrip()) <= indent and raw.strip() in ("end", "}"):
+                    break
+            out.setdefault(m.group(2), BasicGuard(Location(f, first, indent + 1),
+                                                  _fixed_password("\n".join(block), f, first)))
+    return out
+
+
+def _under_skipped_env(lines: Sequence[str], index: int, indent: int) -> bool:
+    """Whether line ``index`` (indented by ``indent``) sits in an ``if Rails.env.development?``/``test?`` block."""
+    for raw in reversed(lines[:index]):
+        stripped = raw.strip()
+        if stripped and len(raw) - len(raw.lstrip()) < indent:
+            if _SKIPPED_ENVS.match(stripped):
+                return True
+            indent = len(raw) - len(raw.lstrip())
+    return False
+
+
 def force_ssl(texts: Sequence[tuple[str, str]]) -> tuple[str | None, bool | None, Location] | None:
     """``config.force_ssl`` of ``config/environments/production.rb``: the environment variable it reads (or None),
     its value or default (None when not read), and where; None when the file does not set it (Rails: off)."""
@@ -871,12 +960,20 @@ def routes(texts: Sequence[tuple[str, str]]) -> tuple[list[RailsRoute], list[tup
                                f.replace(os.sep, "/").startswith("app/")],
                               devise=any("Devise's" in f"{r.anonymous} {r.authn}" for r in drawn))
     throttles = rack_attack(texts)
+    guarded = rack_basic(texts)
     out: list[RailsRoute] = []
     seen: set[tuple[str, str]] = set()
     for r in drawn:
         if (r.method, r.path) in seen:   # the first route that matches wins, as Rails resolves
             continue
         seen.add((r.method, r.path))
+        guard = guarded.get(r.target) if "#" not in r.target else None
+        if guard is not None:
+            where = f"{os.path.basename(guard.at.file)}:{guard.at.line}"
+            out.append(replace(_described(r, controllers, throttles),
+                               authn=("basic", f"the mounted {r.target} is wrapped in Rack::Auth::Basic ({where})"),
+                               default_credentials=guard.default))
+            continue
         out.append(_described(r, controllers, throttles))
     return out, remarks
 
@@ -917,6 +1014,10 @@ def _described(r: RailsRoute, controllers: Controllers,
         if not signed:
             anonymous = (f"{cls.name} skips the authentication filter :{name} for {action} "
                          f"({os.path.basename(c.file)}:{n})")
+    default_credentials: tuple[str, str] | None = None
+    basic = controllers.basic(cls, action)
+    if basic is not None and authn is None:
+        authn, default_credentials = ("basic", basic[0]), basic[1]
     login = None
     cookie = None
     secure_unstated = False
@@ -932,14 +1033,15 @@ def _described(r: RailsRoute, controllers: Controllers,
             login = (f"{where} signs an anonymous caller in, setting the session cookie without checking a password "
                      f"(a sign-up: {os.path.basename(file)}:{line})")
     if r.authn is not None:   # what the routes file says (Devise's `authenticated` block, its registration) wins
-        authn, anonymous = r.authn, None
+        authn, anonymous, default_credentials = r.authn, None, None
     elif r.anonymous is not None and authn is None:
         anonymous = r.anonymous
     return RailsRoute(r.method, r.path, r.at, r.target, authn=authn, anonymous=anonymous, login=r.login or login,
                       throttle=limit, cookie=cookie, cookie_secure_unstated=secure_unstated,
                       configures=None if body is None else controllers.configures(body) or (
-                          controllers.first_run(cls, body) if anonymous else None), lockout=r.lockout)
+                          controllers.first_run(cls, body) if anonymous else None), lockout=r.lockout,
+                      default_credentials=default_credentials)
 
 
-__all__ = ["Controllers", "RailsRoute", "draw", "force_ssl", "plain_listener", "pluralize", "rack_attack", "routes",
-           "singularize"]
+__all__ = ["BasicGuard", "Controllers", "RailsRoute", "draw", "force_ssl", "plain_listener", "pluralize", "rack_attack",
+           "rack_basic", "routes", "singularize"]

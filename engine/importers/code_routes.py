@@ -238,6 +238,10 @@ class Route:
     grants_admin: str | None = None
     """How its handler makes an administrator (a Django view building a user with ``is_superuser=True``): the
     function of whoever administers the installation, never of a user."""
+    default_credentials: tuple[str, str] | None = None
+    """Why the password its authentication accepts falls back to a value fixed in the code when the operator sets
+    none (``ENV.fetch("WEB_PASSWORD", "admin")`` in a Basic-auth block), when its code shows it, and the variable
+    that sets it ("" for a literal the code compares with: no setting changes it)."""
     configures: str | None = None
     """Where its handler (or a provider it calls) writes the installation's own configuration (``infraConfig``): the
     settings every user's requests run under, a function of whoever administers the installation."""
@@ -1060,7 +1064,7 @@ def _rails_routes(ruby: Sequence[tuple[str, str]], remarks: list[tuple[Location,
                           f"({where})")
         out.append(Route(r.method, r.path, r.at, "Rails route", authn=r.authn, permitted=r.anonymous, login=r.login,
                          throttle=r.throttle, cookie=cookie, cookie_when=when, configures=r.configures,
-                         lockout=r.lockout))
+                         lockout=r.lockout, default_credentials=r.default_credentials))
     return out
 
 
@@ -3326,9 +3330,24 @@ def _deployed_routes(d: RoutesDocument, own: Mapping[str, tuple[str, Location]] 
     """The service's routes as deployed (``own``: the variables its deployment sets, None when none names it;
     ``unseen``: those set to a value not shown): those served (``_served``), with their session cookies' flags as
     deployed (``_settled_cookie``, ``_with_session_cookie``); and a remark on each left out."""
-    served, unserved = _served(_settled_key(_settled_throttle(_settled_cookie(d.routes, own, unseen), own, unseen),
-                                            own, unseen), own, unseen)
+    served, unserved = _served(_settled_key(_settled_throttle(_settled_cookie(_settled_credentials(
+        d.routes, own, unseen), own, unseen), own, unseen), own, unseen), own, unseen)
     return _with_session_cookie(_settled_query_limit(served, own, unseen), d.django_session, own, unseen), unserved
+
+
+def _settled_credentials(routes: Sequence[Route], own: Mapping[str, tuple[str, Location]] | None,
+                         unseen: frozenset[str]) -> tuple[Route, ...]:
+    """``routes`` whose password falls back to a literal (``Route.default_credentials``) kept so only where the
+    deployment leaves the variable unset: one it sets to a value (or may set, in an env file not read) makes the
+    credentials the operator's. Kept as the code says when no deployment names the service."""
+    if own is None:
+        return tuple(routes)
+    out: list[Route] = []
+    for r in routes:
+        var = r.default_credentials[1] if r.default_credentials else ""
+        operators = bool(var and ((own.get(var) or ("", None))[0] or {"*", var} & unseen))
+        out.append(replace(r, default_credentials=None) if operators else r)
+    return tuple(out)
 
 
 def _settled_query_limit(routes: Sequence[Route], own: Mapping[str, tuple[str, Location]] | None,
@@ -3838,6 +3857,10 @@ def _no_check(body: Body, ident: str, r: Route, open_code: str | None) -> None:
         if "authn" not in (body.get("endpoints", ident) or {}):
             body.set("endpoints", ident, "authn", r.authn[0], r.at)
             body.note("endpoints", ident, f"authn {r.authn[0]}: {r.authn[1]}")
+            if r.default_credentials:
+                body.set("endpoints", ident, "default_credentials", True, r.at)
+                body.note("endpoints", ident, f"default_credentials: {r.default_credentials[0]}, the same on every "
+                                              "installation whose operator leaves it unset")
     elif open_code:
         for k in ("authn", "authz"):
             body.set("endpoints", ident, k, "none", r.at)

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import ArchplanError, Location
-from engine.importers import dapr, dockerfile, keycloak, traefik, uwsgi_conf
+from engine.importers import code_default_admin, dapr, dockerfile, keycloak, traefik, uwsgi_conf
 from engine.importers.base import (
     HEALTH_PATH,
     Body,
@@ -174,7 +174,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
         traefik.import_routes(body, scan.traefiks[0], routed,
                               traefik.redirecting_entrypoints(mapping(doc, services[scan.traefiks[0]],
                                                                       ("services", scan.traefiks[0]), "a service")),
-                              scan.consoles)
+                              scan.consoles, scan.labelled)
     elif routed:
         body.remark(doc.locate(()), "Traefik router labels, but " + (
             "no Traefik service" if not scan.traefiks else f"several Traefik services ({', '.join(scan.traefiks)})") +
@@ -376,9 +376,7 @@ class _Scan:
         mounted = mounted_secrets(configs, os.path.dirname(doc.file))
         self.books[name] = address_books(configs)
         keycloak.record_realms(body, name, configs, os.path.dirname(doc.file), image, {k: v for k, v, _l in env})
-        own = [(k, loc) for k, v, loc in env if literal_secret(k, v)]
-        record_literal_secrets(body, name, rec, own + mounted)
-        _credential_origins(body, name, rec, [k for k, _l in own], [k for k, _l in mounted])
+        _written_credentials(body, name, rec, env, mounted, files)
 
 
 def _credential_origins(body: Body, name: str, rec: Recognised | None, own: Sequence[str],
@@ -680,6 +678,42 @@ def _record_calls(body: Body, edges: Sequence[Edge], declared: dict[tuple[str, s
             record_edge_tls(body, data, edge)
             _mark_drawn(body, key, edge, data, tgt, mentions.get(source, []), pair in declared)
     _say_shared(body, left, variants or {})
+
+
+def _written_credentials(body: Body, name: str, rec: Recognised | None, env: Sequence[tuple[str, str, Location]],
+                         mounted: Sequence[tuple[str, Location]], files: Sequence[MountedFile]) -> None:
+    """The credentials the deployment writes out for service ``name``: its ``secrets_source`` and where they come
+    from (``record_literal_secrets``, ``_credential_origins``), and an administrator's password among them
+    (``_default_admin``)."""
+    own = [(k, loc) for k, v, loc in env if literal_secret(k, v)]
+    record_literal_secrets(body, name, rec, [*own, *mounted])
+    _default_admin(body, name, rec, own, files)
+    _credential_origins(body, name, rec, [k for k, _l in own], [k for k, _l in mounted])
+
+
+def _default_admin(body: Body, name: str, rec: Recognised | None, own: Sequence[tuple[str, Location]],
+                   files: Sequence[MountedFile]) -> None:
+    """``default_admin_password`` of a service whose administrator's password the deployment writes out: a variable
+    naming one (``ADMIN_PASSWORD``, ``KC_BOOTSTRAP_ADMIN_PASSWORD``) given a value in the compose file, an env file
+    or the image (``${ADMIN_PASSWORD:-changeme}`` included), or a key naming one set in a single file mounted into
+    it (``admin_password: "..."`` in its configuration). A variable left unset, or given a reference, says nothing;
+    nor is a datastore's own login read here (its ``datastore_auth``)."""
+    if rec is not None and rec.role == "datastore":
+        return
+    found = next(((f"{k} is given a value written in the deployment", loc) for k, loc in own
+                  if code_default_admin.names_admin_password(k)), None)
+    if found is None:
+        for f in files:
+            setting = code_default_admin.admin_password_setting(f.text)
+            if setting is not None:
+                line = f.text.count("\n", 0, setting[1]) + 1
+                found = (f"{os.path.basename(f.path)}:{line}, mounted at {f.target}, sets {setting[0]} to a value "
+                         "written out", Location(f.path, line, 1))
+                break
+    if found is not None:
+        body.set("services", name, "default_admin_password", True, found[1])
+        body.note("services", name, f"default_admin_password: {found[0]}: the administrator's password is the same "
+                                    "on every installation that does not change it")
 
 
 _MOUNTED_URL = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*)://([A-Za-z0-9][A-Za-z0-9_.-]*)(?=[:/\"'\s]|$)")

@@ -1294,7 +1294,24 @@ class _Nginx:
             directory = next((c for c in d.children if c.name in ("alias", "root") and c.args), None)
             if directory is not None and path not in self.error_pages and not _falls_back_to_code(d):
                 self._files(path, d, directory, here, methods)
+        self._basic(path, d, here, methods)
         self._block(d.children, here)
+
+    def _basic(self, path: str, d: nginx_conf.Directive, here: dict[str, nginx_conf.Directive],
+               methods: list[tuple[str, Location]]) -> None:
+        """``authn: basic`` on the location's endpoints when ``auth_basic`` (its own or inherited, not ``off``) asks
+        every caller for a user name and password: nginx checks them against its ``auth_basic_user_file`` before the
+        request goes anywhere, whatever the handler behind reads."""
+        basic = here.get("auth_basic")
+        if basic is None or not basic.args or basic.args[0].text == "off":
+            return
+        for method, _mloc in methods or [("ANY", d.location)]:
+            ident = identity("endpoint", {"method": method, "path": path})
+            if self.routes.body.has("endpoints", ident) and \
+                    (self.routes.body.get("endpoints", ident) or {}).get("authn") in (None, "none"):
+                self.routes.body.set("endpoints", ident, "authn", "basic", basic.location, override=True)
+                self.routes.body.note("endpoints", ident, f"authn basic: nginx's auth_basic ({basic.location.line}) "
+                                                          "asks every caller for a user name and password")
 
     def _files(self, path: str, d: nginx_conf.Directive, directory: nginx_conf.Directive,
                here: dict[str, nginx_conf.Directive], methods: list[tuple[str, Location]]) -> None:

@@ -74,7 +74,7 @@ def versioned_media(media: str) -> bool:
             return True
         start = end + 1
     return _VERSION_PARAM.search(media) is not None
-AUTHN_ORDER = ("none", "api_key", "session", "jwt", "oauth2", "mtls")
+AUTHN_ORDER = ("none", "basic", "api_key", "session", "jwt", "oauth2", "mtls")
 
 
 def detect(data: Any) -> bool:
@@ -429,14 +429,14 @@ def _authn_of_scheme(scheme: dict[str, Any]) -> str | None:
     kind = str(scheme.get("type", "")).lower()
     if kind == "apikey":
         return "session" if str(scheme.get("in", "")).lower() == "cookie" else "api_key"
-    if kind == "basic":  # Swagger 2.0: a static credential sent with every request
-        return "api_key"
+    if kind == "basic":  # Swagger 2.0: a user name and password sent with every request
+        return "basic"
     if kind == "http":
         http = str(scheme.get("scheme", "")).lower()
         if http == "bearer":
             return "jwt" if "jwt" in str(scheme.get("bearerFormat", "")).lower() else "oauth2"
         if http in ("basic", "digest"):
-            return "api_key"
+            return "basic"
         return None
     if kind in ("oauth2", "openidconnect"):
         return "oauth2"

@@ -30,7 +30,11 @@ from engine.importers.base import TRUST_ORDER, Body, safe_name, trust_of
 from engine.importers.infra import Console
 from engine.source import Document, Path
 
-_ROUTER = re.compile(r"^traefik\.http\.routers\.([^.]+)\.(rule|tls|tls\.certresolver|entrypoints)$")
+_ROUTER = re.compile(r"^traefik\.http\.routers\.([^.]+)\.(rule|tls|tls\.certresolver|entrypoints|middlewares)$")
+_BASIC_AUTH = re.compile(r"^traefik\.http\.middlewares\.([^.]+)\.(?:basicauth|digestauth)\.(users|usersfile)$",
+                         re.IGNORECASE)
+_HTPASSWD_ENTRY = re.compile(r"^[^:\s$]+:\S+$")
+"""A ``user:hash`` entry written out (``admin:$apr1$...``), not a reference to a variable."""
 _MATCHER = re.compile(r"(Path|PathPrefix|Method)\(\s*`([^`]*)`\s*\)")
 _KNOWN = re.compile(r"^(Host|HostRegexp|Path|PathPrefix|Method|Headers|Query|ClientIP)\(")
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
@@ -90,11 +94,14 @@ def labels_of(doc: Document, spec: Mapping[str, Any], at: Path) -> list[tuple[st
 
 
 def import_routes(body: Body, proxy: str, labelled: Mapping[str, list[tuple[str, str, Location]]],
-                  redirects: Mapping[str, str] | None = None, consoles: Mapping[str, Console] | None = None) -> None:
+                  redirects: Mapping[str, str] | None = None, consoles: Mapping[str, Console] | None = None,
+                  every: Mapping[str, list[tuple[str, str, Location]]] | None = None) -> None:
     """Endpoints of the Traefik service ``proxy`` for the routers in each service's labels (``redirects``: the entry
     points the proxy redirects, whose routers serve only the redirect; ``consoles``: the web console each service's
-    image serves, where the catalogue knows one)."""
-    routes: list[tuple[str, str, str, Location, bool]] = []
+    image serves, where the catalogue knows one; ``every``: the labels of every container, the proxy's included,
+    where the middlewares a router names may be declared)."""
+    routes: list[tuple[str, str, str, Location, bool, _Basic | None]] = []
+    basic = _basic_middlewares(every if every is not None else labelled)
     for target in sorted(labelled):
         labels = labelled[target]
         if target == proxy or any(k == "traefik.enable" and v.lower() == "false" for k, v, _l in labels):
@@ -116,16 +123,36 @@ def import_routes(body: Body, proxy: str, labelled: Mapping[str, list[tuple[str,
                                 "redirect")
                 continue
             tls = router.get("tls", ("", at))[0].lower() == "true" or "tls.certresolver" in router
-            routes.append((target, name, rule, at, tls))
+            chain = [m.strip().split("@", 1)[0] for m in router.get("middlewares", ("", at))[0].split(",")]
+            routes.append((target, name, rule, at, tls, next((basic[m] for m in chain if m in basic), None)))
     hosts: dict[tuple[str, ...], set[str]] = {}
-    for target, _name, rule, _at, _tls in routes:
+    for target, _name, rule, _at, _tls, _basic in routes:
         for point in _points(rule) if _plain(rule) else []:
             hosts.setdefault(point, set()).add(target)
-    for target, name, rule, at, tls in routes:
-        _route(body, proxy, target, name, rule, at, tls, {p for p, ts in hosts.items() if len(ts) > 1})
+    for target, name, rule, at, tls, guard in routes:
+        _route(body, proxy, target, name, rule, at, tls, {p for p, ts in hosts.items() if len(ts) > 1}, guard)
         console = (consoles or {}).get(target)
         if console is not None and _plain(rule):
             _console(body, proxy, target, rule, at, console)
+
+
+_Basic = tuple[str, Location, bool]
+"""A basicauth (or digestauth) middleware: its name, where it is declared, and whether its users are written out."""
+
+
+def _basic_middlewares(labelled: Mapping[str, list[tuple[str, str, Location]]]) -> dict[str, _Basic]:
+    """The basicauth and digestauth middlewares any container's labels declare, by name: whether their ``users``
+    (``admin:$apr1$...``) are written in the deployment (a ``usersfile``, or users given by a variable, are not)."""
+    out: dict[str, _Basic] = {}
+    for target in sorted(labelled):
+        for key, value, loc in labelled[target]:
+            m = _BASIC_AUTH.match(key)
+            if m:
+                written = m.group(2).lower() == "users" and any(
+                    _HTPASSWD_ENTRY.match(u.strip()) for u in value.split(","))
+                name, _at, before = out.get(m.group(1), (m.group(1), loc, False))
+                out[m.group(1)] = (name, loc, before or written)
+    return out
 
 
 def _console(body: Body, proxy: str, target: str, rule: str, at: Location, console: Console) -> None:
@@ -156,7 +183,7 @@ def _points(rule: str) -> list[tuple[str, ...]]:
 
 
 def _route(body: Body, proxy: str, target: str, name: str, rule: str, at: Location, tls: bool,
-           shared: set[tuple[str, ...]]) -> None:
+           shared: set[tuple[str, ...]], guard: _Basic | None = None) -> None:
     if not _plain(rule):
         body.remark(at, f"router {name}: rule {rule!r} is not a plain Path/PathPrefix/Method rule; not imported")
         return
@@ -177,8 +204,22 @@ def _route(body: Body, proxy: str, target: str, name: str, rule: str, at: Locati
                 "" if methods else ": the rule matches every method (ANY)") + (
                 "; named after its service: another service has the same method and path under another Host rule"
                 if named else ""))
+            if guard is not None:
+                _guarded(body, ident, name, guard)
     key = body.fact("interactions", {"from": proxy, "to": target, "style": "sync", "protocol": "http"}, at)
     body.note("interactions", key, f"Traefik forwards router {name} to {target}")
+
+
+def _guarded(body: Body, ident: str, router: str, guard: _Basic) -> None:
+    """``authn: basic`` on a route whose router runs a basicauth middleware, and ``default_credentials`` when that
+    middleware's users are written in the deployment: the same user and hash on every installation."""
+    middleware, at, written = guard
+    body.set("endpoints", ident, "authn", "basic", at)
+    body.note("endpoints", ident, f"authn basic: router {router} runs the basicauth middleware {middleware}")
+    if written:
+        body.set("endpoints", ident, "default_credentials", True, at)
+        body.note("endpoints", ident, f"default_credentials: the users of {middleware} (user name and password hash) "
+                                      "are written in the deployment's labels, the same on every installation")
 
 
 __all__ = ["client_ip_trust", "import_routes", "labels_of"]

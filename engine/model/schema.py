@@ -413,9 +413,11 @@ class Service(_Fact):
     - plaintext: each token as it is handed out, looked up by equality: a read of the table yields working
       credentials"""
     default_admin_password: bool | None = None
-    """The installation creates an administrator account with a password fixed in the service's code, migrations or
-    image, the same on every install (a seeded ``admin`` account whose hash the repository holds), which works until
-    someone changes it. False: the first administrator's password is chosen or generated at setup."""
+    """The installation creates an administrator account with a password fixed in what it ships: the service's code,
+    migrations or image, or a configuration file or environment the deployment hands it (``admin_password: "..."``
+    in a mounted config file, ``ADMIN_PASSWORD: ${ADMIN_PASSWORD:-changeme}``), the same on every install (a seeded
+    ``admin`` account whose hash the repository holds), which works until someone changes it. False: the first
+    administrator's password is chosen or generated at setup."""
     logs_sensitive_data: bool | None = None
     """The service writes secrets or personal data (passwords, tokens, card numbers) to its logs."""
     debug_mode: bool | None = None
@@ -697,10 +699,12 @@ class Endpoint(_Fact):
         default=None,
         description="Who can call it; absent: the serving service's ``exposure``. Public and partner endpoints "
                     "are the entry points whose call paths archplan computes." + _EXPOSURE_MEANINGS)
-    authn: Literal["none", "api_key", "session", "jwt", "oauth2", "mtls"] | None = None
+    authn: Literal["none", "basic", "api_key", "session", "jwt", "oauth2", "mtls"] | None = None
     """How callers are authenticated.
 
     - none: they are not
+    - basic: HTTP Basic (or Digest) authentication: a user name and password (or a key pair) sent again with every
+      request, readable by anyone on the path over plain HTTP
     - api_key: a static API key
     - session: a server-side session (cookie)
     - jwt: a signed bearer token (JWT) checked by the service
@@ -781,6 +785,11 @@ class Endpoint(_Fact):
     - valet_key: directly between the client and storage, with a signed URL (valet key)"""
     debug: bool | None = None
     """A debugging or diagnostic endpoint (dumps, profilers, test hooks)."""
+    default_credentials: bool | None = None
+    """The credentials its authentication accepts fall back to a value fixed in the code or configuration the
+    deployment ships when the operator sets none (``ENV.fetch("WEB_PASSWORD", "admin")``, ``${PASS:-changeme}``): the
+    same user name and password on every installation that leaves the setting out. False: the operator must set them
+    (no fallback, or start-up refuses without them)."""
     max_connections: NonNegInt | None = None
     """WebSocket/streaming: most concurrent connections one instance accepts; 0 states there is no limit."""
     response_cache: bool | None = None
