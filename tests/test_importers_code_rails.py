@@ -541,12 +541,9 @@ def test_http_basic_authenticate_with_covers_the_actions_its_options_name() -> N
 
 
 def test_the_console_keeps_its_default_only_where_the_deployment_leaves_the_password_unset(tmp_path: Any) -> None:
-    _CONTROLLERS_WITH = {"config/initializers/resque.rb": _JOBS_UI}
-    for name, text in _CONTROLLERS_WITH.items():
-        write(str(tmp_path / "unset"), f"ledger/{name}", text)
-        write(str(tmp_path / "set"), f"ledger/{name}", text)
-    unset = _endpoints(str(tmp_path / "unset"), _PUBLISHED)["ANY /jobs"]
+    files = {**_app(), "config/initializers/resque.rb": _JOBS_UI}
+    unset = imported_endpoints(str(tmp_path / "unset"), files, _PUBLISHED, "web")["ANY /jobs"]
     assert unset["authn"] == "basic" and unset["default_credentials"] is True
     chosen = _PUBLISHED.replace('LEDGER_SSL: "false"', 'LEDGER_SSL: "false"\n      JOBS_UI_PASSWORD: "s3cret-chosen"')
-    set_ = _endpoints(str(tmp_path / "set"), chosen)["ANY /jobs"]
+    set_ = imported_endpoints(str(tmp_path / "set"), files, chosen, "web")["ANY /jobs"]
     assert set_["authn"] == "basic" and "default_credentials" not in set_
