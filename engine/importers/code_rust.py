@@ -312,9 +312,137 @@ def _verbs(handler: str) -> Iterator[str]:
             yield verb
 
 
+@dataclass(frozen=True)
+class Listener:
+    """A port an actix-web ``HttpServer`` of the service binds, and whether it runs with the configuration given."""
+
+    port: int
+    at: Location
+    why: str
+    runs: bool = True
+    lines: tuple[int, int] = (0, 0)
+    """The lines of its ``HttpServer::new(...)`` (the app factory whose routes it serves)."""
+
+
+_SERVER = re.compile(r"\bHttpServer\s*::\s*new\s*\(")
+_TEST_MODULE = re.compile(r"#\[\s*cfg\s*\(\s*test\s*\)\s*\]\s*(?:#\[[^\]\n]*\]\s*)*(?:pub\s+)?mod\s+\w+\s*\{")
+"""A module compiled only for the crate's tests (``#[cfg(test)] mod tests {``)."""
+_STRUCT = re.compile(r"\bstruct\s+(\w+)\s*\{")
+_FIELD = re.compile(r"^\s*(?:pub(?:\s*\([\w:\s]*\))?\s+)?(\w+)\s*:\s*([^,]+?)\s*,?\s*$")
+_DEFAULT_ATTR = re.compile(r"^\s*#\[\s*default\s*\((.*)\)\s*\]\s*$")
+_PORT_LITERAL = re.compile(r"\s*(?:\"[^\"\n]*:(\d{1,5})\"|(\d{1,5}))\s*(?:as\s+\w+\s*)?")
+
+
+def _structs(texts: Sequence[tuple[str, str]]) -> dict[str, dict[str, tuple[str, str | None]]]:
+    """Each struct of the code: field -> (type, the ``#[default(...)]`` it is given, if any)."""
+    out: dict[str, dict[str, tuple[str, str | None]]] = {}
+    for _path, text in texts:
+        for m in _STRUCT.finditer(text):
+            fields: dict[str, tuple[str, str | None]] = {}
+            default: str | None = None
+            for line in text[m.end():_close(text, m.end()) - 1].splitlines():
+                if (d := _DEFAULT_ATTR.match(line)) is not None:
+                    default = d.group(1).strip()
+                elif (f := _FIELD.match(line)) is not None:
+                    fields[f.group(1)] = (f.group(2).strip(), default)
+                    default = None
+            out.setdefault(m.group(1), fields)
+    return out
+
+
+def _config_values(configs: Sequence[tuple[str, str]]) -> dict[str, str] | None:
+    """The keys of the service's brace-nested configuration files (Hjson, JSON), dotted (``prometheus.port``) -> their
+    value as written; None when none is given."""
+    if not configs:
+        return None
+    out: dict[str, str] = {}
+    for _path, text in configs:
+        stack: list[str] = []
+        for raw in text.splitlines():
+            line = re.sub(r"(?:^|\s)(?:#|//).*$", "", raw).strip()
+            if (m := re.match(r"^\"?([\w-]+)\"?\s*:\s*(.*?)\s*,?$", line)) is not None:
+                key, value = m.group(1), m.group(2)
+                if value.startswith("{"):
+                    out.setdefault(".".join([*stack, key]), "{")
+                    if not value.endswith("}"):
+                        stack.append(key)
+                else:
+                    out.setdefault(".".join([*stack, key]), value.strip("\"'"))
+            elif line.startswith("}") and stack:
+                stack.pop()
+    return out
+
+
+def _bound_port(texts: Sequence[tuple[str, str]], text: str, pos: int, expr: str,
+                structs: dict[str, dict[str, tuple[str, str | None]]], config: dict[str, str] | None
+                ) -> tuple[int, str, bool] | None:
+    """(port, how it is known, whether the server runs) of a ``.bind(expr)``; None when not known."""
+    expr = expr.strip()
+    if re.fullmatch(r"\w+", expr):  # let bind = (settings.bind, settings.port);
+        lets = list(re.finditer(rf"\blet\s+{expr}\s*=\s*([^;]+);", text[:pos]))
+        if not lets:
+            return None
+        expr = lets[-1].group(1).strip()
+    parts = _split(expr[1:-1]) if expr.startswith("(") and expr.endswith(")") else [expr]
+    port = parts[-1].strip()
+    if (lit := _PORT_LITERAL.fullmatch(port)) is not None:
+        return int(lit.group(1) or lit.group(2)), f"the literal {port.strip()}", True
+    field = re.fullmatch(r"(\w+)\s*\.\s*(\w+)(?:\s+as\s+\w+)?", port)
+    if field is None or config is None:
+        return None
+    recv, name = field.groups()
+    typed = list(re.finditer(rf"\b{recv}\s*:\s*&?\s*(?:mut\s+)?(?:\w+\s*<\s*)?([A-Z]\w*)", text[:pos])) or \
+        [m for _p, t in texts for m in re.finditer(rf"\bstatic\s+{recv}\s*:\s*(?:\w+\s*<\s*)?([A-Z]\w*)", t)]
+    if not typed or name not in structs.get(typed[-1].group(1), {}):
+        return None
+    kind = typed[-1].group(1)
+    _type, default = structs[kind][name]
+    holders = [(f, t, d) for fields in structs.values() for f, (t, d) in fields.items()
+               if re.fullmatch(rf"(?:Option\s*<\s*)?{kind}\s*>?", t)]
+    if len(holders) > 1:
+        return None
+    key = f"{holders[0][0]}.{name}" if holders else name
+    if holders and holders[0][1].startswith("Option") and holders[0][2] in (None, "None") \
+            and holders[0][0] not in config:
+        return 0, f"{kind}'s {name}, a setting {holders[0][0]} the configuration leaves unset", False
+    value = config.get(key, default or "")
+    if not re.fullmatch(r"\d{1,5}", value):
+        return None
+    how = f"the configuration's {key}" if key in config else f"{kind}'s default {name}"
+    return int(value), how, True
+
+
+def listeners(texts: Sequence[tuple[str, str]], configs: Sequence[tuple[str, str]]) -> tuple[Listener, ...] | None:
+    """The ports the service's actix-web servers bind (``HttpServer::new(...).bind(...)``): a literal, or a field of
+    its settings struct (``(settings.bind, settings.port)``) given by its configuration file (Hjson, JSON) or its
+    ``#[default(...)]``; a server whose settings are an optional section the configuration leaves out
+    (``prometheus: Option<PrometheusConfig>``, ``#[default(None)]``) does not run. None when a server's port is not
+    known, or the code starts none."""
+    structs = _structs(texts)
+    config = _config_values(configs)
+    out: list[Listener] = []
+    for path, text in texts:
+        tests = [(t.start(), _close(text, t.end())) for t in _TEST_MODULE.finditer(text)]
+        for m in _SERVER.finditer(text):
+            if any(a <= m.start() < b for a, b in tests):
+                continue  # a server a test starts
+            factory = _close(text, m.end())
+            calls, _end = _calls(text, factory)
+            bind = next(((a, b) for name, a, b in calls if name.startswith(("bind", "listen"))), None)
+            if bind is None or not calls[0][0].startswith(("bind", "listen", "disable", "workers", "keep_alive",
+                                                           "client", "shutdown", "backlog", "max_conn")):
+                return None
+            found = _bound_port(texts, text, m.start(), text[bind[0]:bind[1]], structs, config)
+            if found is None:
+                return None
+            out.append(Listener(found[0], _at(path, text, bind[0]), found[1], found[2],
+                                (_at(path, text, m.start()).line, _at(path, text, factory).line)))
+    return tuple(out) or None
+
+
 def _at(path: str, text: str, start: int) -> Location:
     line = text.count("\n", 0, start) + 1
     return Location(path, line, start - (text.rfind("\n", 0, start) + 1) + 1)
 
 
-__all__ = ["RustRoute", "routes", "shared_store"]
+__all__ = ["Listener", "RustRoute", "listeners", "routes", "shared_store"]

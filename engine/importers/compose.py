@@ -1255,6 +1255,7 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
     if published:
         exp = next(e for e in ("public", "host", "internal") if any(p == e for p, _l, _t in published))
         body.set("services", name, "exposure", exp, next(lc for e, lc, _t in published if e == exp))
+        body.published_ports[name] = tuple(t for e, _l, t in published if e != "internal")
         if exp != "internal":
             why = "a port published on a global address" if exp == "public" else \
                 "a port published on every host interface"

@@ -309,6 +309,27 @@ class _Routes:
         return body.document()
 
 
+def _set_values(loc_d: nginx_conf.Directive, proxied: str) -> list[tuple[str, Location]]:
+    """The URLs a location passes to when its ``proxy_pass`` is one variable (``proxy_pass $proxpass;``) that the
+    location ``set``s, by default and in its ``if`` blocks (``if ($request_method = POST) { set $proxpass
+    "http://lemmy"; }``): each is an upstream some of its requests reach. Empty when it sets none or sets one from
+    another variable."""
+    var = proxied.strip()
+    if not re.fullmatch(r"\$[A-Za-z_]\w*", var) or loc_d.children is None:
+        return []
+    found: list[tuple[str, Location]] = []
+    blocks = [loc_d, *(c for c in loc_d.children if c.name == "if" and c.children is not None)]
+    for block in blocks:
+        for c in block.children or []:
+            if c.name == "set" and len(c.args) == 2 and c.args[0].text == var:
+                value = c.args[1].text.strip("'\"")
+                if "$" in value:
+                    return []
+                if value not in [v for v, _l in found]:
+                    found.append((value, c.args[1].location))
+    return found
+
+
 def service_of_host(host: str) -> tuple[str | None, str, str]:
     """(name, section, why-not) of a proxied host: a service for an internal name, an external for a
     public one; None for an address, a variable or nothing."""
@@ -1427,7 +1448,8 @@ class _Nginx:
         for c in d.children:
             if c.name == "limit_except" and c.children is not None:
                 out += [(a.text.upper(), a.location) for a in c.args if a.text.upper() in HTTP_METHODS]
-            elif c.name == "if" and c.children is not None:
+            elif c.name == "if" and c.children is not None and not all(x.name == "set" for x in c.children):
+                # a block that only sets a variable (the upstream to pass to) restricts no method
                 words = [a.text.strip("()'\"") for a in c.args]
                 if len(words) >= 3 and words[0] == "$request_method" and words[1] == "=":
                     method = words[2].upper()
@@ -1451,13 +1473,19 @@ class _Nginx:
                               unlimited=self._unlimited(loc_d, here))
             return
         text, set_at = self._substituted(text)
+        chosen = _set_values(loc_d, text)
+        if chosen:
+            text = chosen[0][0]
         scheme, host = _host_of_url(text if "://" in text else "http://" + text)
         if "$" in text.split("://", 1)[-1].split("/", 1)[0]:
             host = text.split("://", 1)[-1].split("/", 1)[0]
         protocol = "grpc" if proxy.name == "grpc_pass" else _PROTOCOLS.get(scheme, "http")
-        servers = self.upstreams.get(host)
-        hosts = [("" if s.text.startswith("unix:") else s.text, s.location)
-                 for s in servers] if servers is not None else [(host, url.location)]
+        hosts: list[tuple[str, Location]] = []
+        for value, vloc in chosen or [(text, url.location)]:
+            one = _host_of_url(value if "://" in value else "http://" + value)[1]
+            servers = self.upstreams.get(one)
+            hosts += [("" if s.text.startswith("unix:") else s.text, s.location)
+                      for s in servers] if servers is not None else [(one if chosen else host, vloc)]
         read = here.get("grpc_read_timeout" if protocol == "grpc" else "proxy_read_timeout")
         if read is not None and read.args:
             ms = _duration_ms(read.args[0].text, "s")
