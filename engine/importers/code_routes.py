@@ -1111,9 +1111,8 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                    channels=(*said.channels, *code_dotnet_settings.channel_uses(paths, limits),
                              *code_bullmq.uses([(f, blank_comments(t)) for f, t in texts
                                                 if f.endswith(code_bullmq.SUFFIXES)], paths[0])))
-    unique, off = _served_routes(unique, said.listeners)
-    remarks.extend(off)
-    doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits, rails),
+    doc = build(service, _served_routes(unique, said.listeners, remarks), Location(paths[0]), {},
+                open_code=_open_code(paths, limits, rails),
                 secrets=tuple(sorted({*code_secrets.scan(paths, limits), *code_dotnet_settings.secrets(paths, limits)},
                                      key=lambda s: (s.at.file, s.at.line, s.at.column, s.name))),
                 traits=said, gateway_of=gateway_of)
@@ -1183,7 +1182,7 @@ def _rust_routes(others: Sequence[tuple[str, str]]) -> list[Route]:
     """The routes of the Rust files of ``others`` (``code_rust``), with the path each passes the request on to."""
     return [Route(r.method, normalise(r.path), r.at, r.framework,
                   forwards=(normalise(r.forwards[0]), r.forwards[1]) if r.forwards else None, throttle=r.throttle,
-                  writes=r.writes)
+                  writes=r.writes, query_credential=r.url_credential, fetch=r.fetch)
             for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")])]
 
 
@@ -1191,22 +1190,21 @@ _CONFIG_FILES = (".hjson", ".json")
 """The configuration files given with a service's code whose keys ``code_rust.listeners`` reads (brace-nested)."""
 
 
-def _served_routes(routes: dict[tuple[str, str], Route], listeners: tuple[code_rust.Listener, ...] | None
-                   ) -> tuple[dict[tuple[str, str], Route], list[tuple[Location, str]]]:
+def _served_routes(routes: dict[tuple[str, str], Route], listeners: tuple[code_rust.Listener, ...] | None,
+                   remarks: list[tuple[Location, str]]) -> tuple[Route, ...]:
     """``routes`` without those a server that does not run registers (in its ``HttpServer::new(...)``: a metrics server
-    its configuration leaves off), and a remark for each dropped."""
+    its configuration leaves off), with a remark added to ``remarks`` for each dropped."""
     off = [lst for lst in listeners or () if not lst.runs]
-    kept: dict[tuple[str, str], Route] = {}
-    said: list[tuple[Location, str]] = []
-    for key, r in routes.items():
+    kept: list[Route] = []
+    for r in routes.values():
         server = next((lst for lst in off if lst.at.file == r.at.file and lst.lines[0] <= r.at.line <= lst.lines[1]),
                       None)
         if server is None:
-            kept[key] = r
+            kept.append(r)
         else:
-            said.append((r.at, f"{r.method} {r.path} not drawn: only the server bound at {server.at.file}:"
-                               f"{server.at.line} serves it, and it does not run ({server.why})"))
-    return kept, said
+            remarks.append((r.at, f"{r.method} {r.path} not drawn: only the server bound at {server.at.file}:"
+                                  f"{server.at.line} serves it, and it does not run ({server.why})"))
+    return tuple(kept)
 
 
 def _rust_listeners(others: Sequence[tuple[str, str]], paths: Sequence[str], limits: Limits
@@ -3719,7 +3717,8 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.fetch:
         body.set("endpoints", ident, "fetches_user_url", True, r.at)
         body.set("endpoints", ident, "url_allowlist", False, r.at)
-        body.note("endpoints", ident, f"fetches_user_url, no url_allowlist: {r.fetch}, compared with nothing")
+        body.note("endpoints", ident, f"fetches_user_url, no url_allowlist: {r.fetch}" +
+                  ("" if "allowlist" in r.fetch else ", compared with nothing"))
     if r.cookie:
         for flag, value in r.cookie[0]:
             body.set("endpoints", ident, f"session_cookie.{flag}", value, r.at)

@@ -23,6 +23,15 @@ A service that hands its web framework shared state (``web::Data::new``, axum's 
 holding records behind a lock that its code writes through (a ``RwLock<ProductStore>`` field written with
 ``.write()``), and whose build names no datastore client crate, keeps those records in its own memory
 (``shared_store``): a restart loses them and a second instance has its own.
+
+The ports its actix-web servers bind (``listeners``): a literal, or a field of its settings struct given by the
+configuration file handed over with the code (Hjson, JSON) or by the field's ``#[default(...)]``; a server whose
+settings are an optional section the configuration leaves out (``prometheus: Option<PrometheusConfig>``, default
+``None``) does not run, and neither do the routes of its app. A handler that hands a path segment it reads
+(``req.match_info()``) to a parameter named as a credential (``jwt``, ``token``) takes a credential in its URL; one
+that hands a URL field of its query or body (``data.url`` of a ``Query<...>``) to reqwest, in its body or through a
+function of the service, fetches a URL its caller names (no allowlist is read: a check of internal address ranges is
+a blocklist).
 """
 
 from __future__ import annotations
@@ -55,6 +64,10 @@ class RustRoute:
     """The rate-limiting middleware wrapped around it (its scope's, its resource's or its own), and where."""
     writes: str | None = None
     """The write its handler makes by name (``LocalImage::delete_by_alias(`` at file:line), when its body shows one."""
+    url_credential: str | None = None
+    """How its handler takes a credential from its URL: a path segment handed to a parameter named as one (``jwt``)."""
+    fetch: str | None = None
+    """How its handler fetches a URL its request names: a URL field of its query or body sent with reqwest."""
 
 
 def routes(texts: Sequence[tuple[str, str]]) -> list[RustRoute]:
@@ -78,7 +91,9 @@ def routes(texts: Sequence[tuple[str, str]]) -> list[RustRoute]:
             handler = _argument(text, m.end())
             for verb in _verbs(handler):
                 out.append(RustRoute(verb, m.group("path"), _at(path, text, m.start()), framework,
-                                     _forwards(texts, handler), writes=_writes(texts, handler, path)))
+                                     _forwards(texts, handler), writes=_writes(texts, handler, path),
+                                     url_credential=_url_credential(texts, handler, path),
+                                     fetch=_url_fetch(texts, handler, path)))
         for m in _MACRO.finditer(text):
             out.append(RustRoute(m.group("verb").upper(), m.group("path"), _at(path, text, m.start()), "actix-web"))
     return out
@@ -131,6 +146,100 @@ def _writes(texts: Sequence[tuple[str, str]], handler_arg: str, near: str) -> st
     path, text, _code, start, _name = handler
     at = _at(path, text, start + call.start())
     return f"{call.group(0).rstrip('( ')}() at {os.path.basename(path)}:{at.line}"
+
+
+_SEGMENT = re.compile(r"\blet\s+(\w+)\s*(?::[^=;]+)?=\s*\w+\s*\.\s*match_info\s*\(\s*\)\s*\.\s*(?:get|query)\s*\(\s*"
+                      r"\"(\w+)\"")
+"""A path segment a handler reads by name (actix-web's ``req.match_info().get("name")``) into a variable."""
+_CREDENTIAL_PARAM = re.compile(r"(?:\w+_)?(?:jwt|token|auth_token|access_token|api_?key|password|secret)",
+                               re.IGNORECASE)
+"""A function parameter named as a credential (``jwt``, ``auth_token``, ``api_key``)."""
+
+
+def _signature(texts: Sequence[tuple[str, str]], name: str) -> list[tuple[str, str]] | None:
+    """The parameters (name, type) of the one function ``name`` of the Rust files, in order; None when not one."""
+    found = [(text, m.end()) for _p, text in texts
+             for m in re.finditer(rf"\bfn\s+{re.escape(name)}\s*(?:<[^>{{]*>)?\s*\(", text)]
+    if len(found) != 1:
+        return None
+    text, start = found[0]
+    return [(p.partition(":")[0].strip().removeprefix("mut ").strip(), p.partition(":")[2].strip())
+            for p in _split(text[start:_close(text, start) - 1])]
+
+
+def _params(texts: Sequence[tuple[str, str]], name: str) -> list[str] | None:
+    """The parameter names of the one function ``name`` of the Rust files, in order; None when not one."""
+    found = _signature(texts, name)
+    return None if found is None else [n for n, _t in found]
+
+
+_EXTRACTOR = re.compile(r"(?:web\s*::\s*)?(?:Query|Json|Form)\s*<")
+"""An actix-web extractor of the request's query string or body (``Query<GetSiteMetadata>``, ``web::Json<Form>``)."""
+_URL_FIELD = r"(?:\w*_)?(?:url|link|href|uri)"
+"""A request field that names an address to fetch (``url``, ``link``, ``callback_url``)."""
+
+
+def _sends(code: str, var: str) -> re.Match[str] | None:
+    """A reqwest request to ``var`` built and sent in ``code`` (``client.get(url.as_str())...send()``)."""
+    return re.search(rf"\.\s*(?:get|post|put|patch|delete|head)\s*\(\s*&?\s*{re.escape(var)}\b[^;]*?\.\s*send\s*"
+                     r"\(\s*\)", code, re.DOTALL)
+
+
+def _url_fetch(texts: Sequence[tuple[str, str]], handler_arg: str, near: str) -> str | None:
+    """How a route's handler fetches a URL its request names: a URL field of its query or body extractor
+    (``data.url`` of ``Query<GetSiteMetadata>``), or a variable made from it (``let url = Url::parse(&data.url)?``),
+    sent with reqwest in its body or by a function of the service it hands it to (whose parameter there it sends)."""
+    handler = _handler(texts, handler_arg, near)
+    signature = _signature(texts, handler[4]) if handler else None
+    if handler is None or not signature:
+        return None
+    path, text, code, start, name = handler
+    for ext, _type in (p for p in signature if _EXTRACTOR.match(p[1])):
+        for field in re.finditer(rf"\b{re.escape(ext)}\s*\.\s*({_URL_FIELD})\b", code):
+            given = f"{ext}.{field.group(1)}"
+            names = [given, *(m.group(1) for m in re.finditer(
+                rf"\blet\s+(\w+)\s*(?::[^=;]+)?=[^;]*\b{re.escape(ext)}\s*\.\s*{field.group(1)}\b[^;]*;", code))]
+            for var in names:
+                if _sends(code, var) is not None:
+                    return (f"its handler sends {given} from the request with reqwest ({os.path.basename(path)}), with "
+                            "no allowlist of hosts on the way")
+                for call in _CALL.finditer(code):
+                    args = [a.strip().lstrip("&").strip() for a in
+                            _split(code[call.end():_close(code, call.end()) - 1])]
+                    if var not in args or call.group(1) == name:
+                        continue
+                    params, callee = _params(texts, call.group(1)), _function(texts, call.group(1))
+                    i = args.index(var)
+                    if params and callee and i < len(params) and _sends(callee[1], params[i]) is not None:
+                        at = _at(path, text, start + call.start())
+                        return (f"its handler hands {given} from the request to {call.group(1)}() "
+                                f"({os.path.basename(path)}:{at.line}), which sends it with reqwest "
+                                f"({os.path.basename(callee[0])}), with no allowlist of hosts on the way")
+    return None
+
+
+def _url_credential(texts: Sequence[tuple[str, str]], handler_arg: str, near: str) -> str | None:
+    """How a route's handler takes a credential from its URL: a path segment it reads (``req.match_info().get("name")``)
+    and hands, unchanged, to a function of the service whose parameter there is named as a credential
+    (``get_feed_front(&context, &param)`` with ``fn get_feed_front(context: &Ctx, jwt: &str)``)."""
+    handler = _handler(texts, handler_arg, near)
+    if handler is None:
+        return None
+    path, text, code, start, name = handler
+    segments = {m.group(1): m.group(2) for m in _SEGMENT.finditer(code)}
+    for call in _CALL.finditer(code):
+        callee = call.group(1)
+        if not segments or callee == name:
+            continue
+        args = [a.strip().lstrip("&").strip() for a in _split(code[call.end():_close(code, call.end()) - 1])]
+        params = _params(texts, callee) if any(a in segments for a in args) else None
+        for i, arg in enumerate(args):
+            if params is not None and arg in segments and i < len(params) and \
+                    _CREDENTIAL_PARAM.fullmatch(params[i]) is not None:
+                at = _at(path, text, start + call.start())
+                return (f"its handler reads the path segment {{{segments[arg]}}} and hands it to {callee}()'s "
+                        f"parameter {params[i]} ({os.path.basename(path)}:{at.line})")
+    return None
 
 
 def _forwards(texts: Sequence[tuple[str, str]], handler_arg: str) -> tuple[str, Location] | None:
@@ -274,7 +383,9 @@ def _scoped(text: str, m: re.Match[str], prefix: str, throttle: str | None, path
             for verb in _verbs(handler):
                 out.append(RustRoute(verb, _prefixed(here, sub), _at(path, text, at), "actix-web",
                                      _forwards(texts, handler), throttle=throttle or own,
-                                     writes=_writes(texts, handler, path)))
+                                     writes=_writes(texts, handler, path),
+                                     url_credential=_url_credential(texts, handler, path),
+                                     fetch=_url_fetch(texts, handler, path)))
         elif name == "to" and m.group("kind") == "resource":  # every method, on the resource's path
             out.append(RustRoute("ANY", here, _at(path, text, a), "actix-web", _forwards(texts, f".to({args})"),
                                  throttle=throttle))

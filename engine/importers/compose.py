@@ -189,6 +189,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     apply_timeout_variables(edges, scan.mentions, scan.kinds)
     body.environment = environment(scan.mentions, scan.kinds)
     body.unseen_environment = _unseen_environment(doc, services, scan.kinds, project.unread_env_files)
+    body.published_ports = {n: tuple(t for e, _l, t in p if e != "internal") for n, p in scan.published.items() if p}
     declared = _declared_edges(doc, services, scan.skipped)
     _record_calls(body, edges, declared, scan.kinds, scan.mentions, _role_variants(doc, root, services), scan)
     _bare_start_orders(body, edges, declared, scan.kinds, _unconfigured(services))
@@ -1255,7 +1256,6 @@ def _one(doc: Document, body: Body, name: str, spec: dict[str, Any], at: Path, r
     if published:
         exp = next(e for e in ("public", "host", "internal") if any(p == e for p, _l, _t in published))
         body.set("services", name, "exposure", exp, next(lc for e, lc, _t in published if e == exp))
-        body.published_ports[name] = tuple(t for e, _l, t in published if e != "internal")
         if exp != "internal":
             why = "a port published on a global address" if exp == "public" else \
                 "a port published on every host interface"

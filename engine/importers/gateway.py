@@ -32,12 +32,14 @@ The configurations, each read as its own tool reads it:
   named location or a script): it calls nothing (``routes_to: []``), ``authn: none`` unless ``auth_basic``,
   ``auth_request``, ``auth_jwt``, ``deny`` or ``secure_link`` guards it (what the files hold is left unknown).
   Methods come from ``limit_except`` or ``if ($request_method = M)`` blocks (not a CORS ``OPTIONS``; header-only
-  blocks for several methods set none apart: ANY); a
+  blocks for several methods set none apart: ANY; a block that only ``set``s a variable picks an upstream, not a
+  method). ``proxy_pass $var`` passes to every URL the location ``set``s ``$var`` to, by default and in its ``if``
+  blocks (``routes_to`` each); a
   ``server`` whose every ``listen`` has ``ssl`` serves its endpoints with TLS, one with none in plaintext
   (``tls: false``). ``*_by_lua_block`` bodies are Lua, not directives.
   ``proxy_read_timeout`` (inherited from ``server`` and ``http``; nginx's default 60 s) is the call's timeout,
   ``limit_req`` the endpoint's rate limit (none reaching a location: ``rate_limit: false``, nginx does not limit
-  it). Regular-expression and named locations, variables in a proxied host and ``include``d files are not read:
+  it). Regular-expression and named locations, other variables in a proxied host and ``include``d files are not read:
   each is a warning. ``set_real_ip_from`` peers say ``client_ip_from_header`` (``any`` when they span every
   address: the client's address is then whatever the caller writes in the header).
 - Apache httpd (a ``.conf`` with ``<VirtualHost>``/``<Location>`` sections, ``ProxyPass`` or ``SetHandler``; parsed
