@@ -1107,15 +1107,13 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
     said = replace(said, actuator=_own_config(paths, limits, spring.actuator_of), callers=(*said.callers,
                                                                                            *code_polly.callers(cs)),
                    plain_listener=_plain_listener(paths, limits, texts, java, rails),
-                   listeners=_rust_listeners(others, paths, limits),
                    channels=(*said.channels, *code_dotnet_settings.channel_uses(paths, limits),
                              *code_bullmq.uses([(f, blank_comments(t)) for f, t in texts
                                                 if f.endswith(code_bullmq.SUFFIXES)], paths[0])))
-    doc = build(service, _served_routes(unique, said.listeners, remarks), Location(paths[0]), {},
-                open_code=_open_code(paths, limits, rails),
+    doc = build(service, _running(unique, said, remarks), Location(paths[0]), {},
                 secrets=tuple(sorted({*code_secrets.scan(paths, limits), *code_dotnet_settings.secrets(paths, limits)},
                                      key=lambda s: (s.at.file, s.at.line, s.at.column, s.name))),
-                traits=said, gateway_of=gateway_of)
+                traits=said, gateway_of=gateway_of, open_code=_open_code(paths, limits, rails))
     doc.gateway_of, doc.store_image, doc.datasource, doc.connections, (doc.django_debug, doc.django_session) = (
         gateway_of, store_image.image_facts(service, paths, limits),
         _own_config(paths, limits, spring.datasource_login),
@@ -1190,11 +1188,11 @@ _CONFIG_FILES = (".hjson", ".json")
 """The configuration files given with a service's code whose keys ``code_rust.listeners`` reads (brace-nested)."""
 
 
-def _served_routes(routes: dict[tuple[str, str], Route], listeners: tuple[code_rust.Listener, ...] | None,
-                   remarks: list[tuple[Location, str]]) -> tuple[Route, ...]:
+def _running(routes: dict[tuple[str, str], Route], said: Traits, remarks: list[tuple[Location, str]]
+             ) -> tuple[Route, ...]:
     """``routes`` without those a server that does not run registers (in its ``HttpServer::new(...)``: a metrics server
     its configuration leaves off), with a remark added to ``remarks`` for each dropped."""
-    off = [lst for lst in listeners or () if not lst.runs]
+    off = [lst for lst in said.listeners or () if not lst.runs]
     kept: list[Route] = []
     for r in routes.values():
         server = next((lst for lst in off if lst.at.file == r.at.file and lst.lines[0] <= r.at.line <= lst.lines[1]),
@@ -1597,7 +1595,10 @@ def _with_filter_cookie(routes: dict[tuple[str, str], Route], texts: Sequence[tu
 def _with_rust_state(said: Traits, others: Sequence[tuple[str, str]], paths: Sequence[str], limits: Limits) -> Traits:
     """``said`` with the records a Rust service keeps in its shared state (``code_rust.shared_store``) as its
     instance-local state, when its code shows no other."""
-    if said.local_state is not None or not any(f.endswith(".rs") for f, _t in others):
+    if not any(f.endswith(".rs") for f, _t in others):
+        return said
+    said = replace(said, listeners=_rust_listeners(others, paths, limits))
+    if said.local_state is not None:
         return said
     cargo = [read_text(c, limits) for p in paths for c in [os.path.join(p, "Cargo.toml")] if os.path.isfile(c)]
     return replace(said, local_state=code_rust.shared_store(
