@@ -196,3 +196,70 @@ def test_a_get_whose_handler_deletes_by_name_changes_state(tmp_path: Any) -> Non
     docs = _kennel(tmp_path)
     assert endpoint(docs, "GET", "/kennel/sweep/{token}/{cage}").get("mutating") is True
     assert "mutating" not in endpoint(docs, "GET", "/api/v2/whistle")
+
+
+DIGEST_APP = """
+    use actix_web::{web, App, HttpRequest, HttpServer};
+    use actix_web::web::{Data, Query};
+
+    pub fn run() {
+        HttpServer::new(|| {
+            App::new().service(
+                web::scope("/digest")
+                    .route("/{kind}/{key}.atom", web::get().to(digest))
+                    .route("/preview", web::get().to(preview))
+                    .route("/topic/{kind}/{key}", web::get().to(topic)),
+            )
+        });
+    }
+
+    async fn digest(req: HttpRequest, ctx: Data<Ctx>) -> String {
+        let kind: String = req.match_info().get("kind").unwrap_or("none").parse().unwrap();
+        let key: String = req.match_info().get("key").unwrap_or("none").parse().unwrap();
+        if kind == "mine" { own_digest(&ctx, 20, &key).await } else { topic_digest(&ctx, &key).await }
+    }
+
+    async fn topic(req: HttpRequest, ctx: Data<Ctx>) -> String {
+        let key: String = req.match_info().get("key").unwrap_or("none").parse().unwrap();
+        topic_digest(&ctx, &key).await
+    }
+
+    async fn own_digest(ctx: &Ctx, limit: i64, session_token: &str) -> String {
+        let reader = reader_from_token(session_token, ctx).await;
+        reader.name
+    }
+
+    async fn topic_digest(ctx: &Ctx, topic_name: &str) -> String { topic_name.to_string() }
+
+    async fn preview(form: Query<PreviewForm>, ctx: Data<Ctx>) -> String {
+        let target = Url::parse(&form.page_url).unwrap();
+        let title = read_title(&target, &ctx).await;
+        title
+    }
+
+    async fn read_title(address: &Url, ctx: &Ctx) -> String {
+        let page = ctx.client().get(address.as_str()).header("Range", "bytes=0-1023").send().await.unwrap();
+        page.text().await.unwrap()
+    }
+"""
+
+
+def _digest_endpoints(tmp_path: Any) -> dict[str, dict[str, Any]]:
+    write(str(tmp_path), "digest/src/main.rs", DIGEST_APP)
+    return {f"{e['method']} {e['path']}": e for d in import_paths("source", [str(tmp_path / "digest")])
+            for e in d.data.get("endpoints") or []}
+
+
+def test_a_path_segment_handed_to_a_parameter_named_as_a_token_is_a_credential_in_the_url(tmp_path: Any) -> None:
+    eps = _digest_endpoints(tmp_path)
+    assert eps["GET /digest/{kind}/{key}.atom"].get("credentials_in_query") is True
+    # the same segment handed only to a topic's name is no credential
+    assert "credentials_in_query" not in eps["GET /digest/topic/{kind}/{key}"]
+
+
+def test_a_url_field_of_the_query_sent_with_reqwest_by_a_function_it_is_handed_to_is_a_user_url_fetch(
+        tmp_path: Any) -> None:
+    eps = _digest_endpoints(tmp_path)
+    preview = eps["GET /digest/preview"]
+    assert preview.get("fetches_user_url") is True and preview.get("url_allowlist") is False
+    assert "fetches_user_url" not in eps["GET /digest/topic/{kind}/{key}"]

@@ -85,6 +85,9 @@ class ArtifactDocument(Document):
     routed_paths: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
     """Service -> the only paths under which requests from outside reach it (Ingress paths that rewrite nothing),
     and what routes them: ``unrouted_endpoints`` keeps the service's other endpoints internal."""
+    published_ports: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Workload -> the container ports its deployment publishes beyond the host (compose's ``ports``): a port its
+    code binds no listener on leads nowhere (``code_routes._unlistened_ports``)."""
     volatile_brokers: dict[str, tuple[Location, str]] = field(default_factory=dict)
     """Broker workload -> where and why its message store outlives no restart (no persistent volume): a channel
     on it states no durability of its own, so ``volatile_channels`` gives the channel ``durable: false``."""
@@ -604,6 +607,7 @@ class Body:
         self.signing_secrets: dict[str, tuple[str, ...]] = {}
         self.literal_secrets: dict[str, tuple[str, ...]] = {}
         self.volatile_brokers: dict[str, tuple[Location, str]] = {}
+        self.published_ports: dict[str, tuple[str, ...]] = {}
         self.feign: dict[str, dict[str, tuple[Any, Location, str]]] = {}
         self.book_timeouts: dict[str, dict[str, tuple[int, Location, str]]] = {}
         self.pubsub_topics: dict[str, tuple[str, Location]] = {}
@@ -688,7 +692,8 @@ class Body:
                                 shared_credentials=self.shared_credentials, not_reviewed=self.not_reviewed,
                                 signing_secrets=self.signing_secrets, literal_secrets=self.literal_secrets,
                                 routed_paths=self.routed_paths,
-                                volatile_brokers=self.volatile_brokers, book_timeouts=self.book_timeouts,
+                                volatile_brokers=self.volatile_brokers, published_ports=self.published_ports,
+                                book_timeouts=self.book_timeouts,
                                 pubsub_topics=self.pubsub_topics, pubsubs=self.pubsubs, records=tuple(self.records),
                                 builds=self.builds, start_orders=self.start_orders, programs=self.programs,
                                 backups=self.backups)

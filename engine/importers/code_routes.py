@@ -387,6 +387,9 @@ class Traits:
     """The client libraries it calls with whose documented default timeout its code leaves (``code_timeouts``)."""
     console: tuple[str, Location] | None = None
     """The operator console its code switches on (``@EnableAdminServer``: Spring Boot Admin, a Hystrix dashboard)."""
+    listeners: tuple[code_rust.Listener, ...] | None = None
+    """The ports its code's servers bind, each with whether it runs with the configuration given (``code_rust``); None
+    when not known: a port its deployment publishes that none of them binds leads nowhere (``_unlistened_ports``)."""
     plain_listener: tuple[str, Location] | None = None
     """Its image's web server listens on ``http://`` URLs only (the Dockerfile in its directory sets
     ``ASPNETCORE_URLS=http://*:7005``): what its own entry point publishes is plain HTTP (``code_dotnet_settings``)."""
@@ -1154,10 +1157,10 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
                    channels=(*said.channels, *code_dotnet_settings.channel_uses(paths, limits),
                              *code_bullmq.uses([(f, blank_comments(t)) for f, t in texts
                                                 if f.endswith(code_bullmq.SUFFIXES)], paths[0])))
-    doc = build(service, tuple(unique.values()), Location(paths[0]), {}, open_code=_open_code(paths, limits, rails),
+    doc = build(service, _running(unique, said, remarks), Location(paths[0]), {},
                 secrets=tuple(sorted({*code_secrets.scan(paths, limits), *code_dotnet_settings.secrets(paths, limits)},
                                      key=lambda s: (s.at.file, s.at.line, s.at.column, s.name))),
-                traits=said, gateway_of=gateway_of)
+                traits=said, gateway_of=gateway_of, open_code=_open_code(paths, limits, rails))
     doc.gateway_of, doc.store_image, doc.datasource, doc.connections, (doc.django_debug, doc.django_session) = (
         gateway_of, store_image.image_facts(service, paths, limits),
         _own_config(paths, limits, spring.datasource_login),
@@ -1224,8 +1227,40 @@ def _rust_routes(others: Sequence[tuple[str, str]]) -> list[Route]:
     """The routes of the Rust files of ``others`` (``code_rust``), with the path each passes the request on to."""
     return [Route(r.method, normalise(r.path), r.at, r.framework,
                   forwards=(normalise(r.forwards[0]), r.forwards[1]) if r.forwards else None, throttle=r.throttle,
-                  writes=r.writes)
+                  writes=r.writes, query_credential=r.url_credential, fetch=r.fetch)
             for r in code_rust.routes([(f, blank_comments(t)) for f, t in others if f.endswith(".rs")])]
+
+
+_CONFIG_FILES = (".hjson", ".json")
+"""The configuration files given with a service's code whose keys ``code_rust.listeners`` reads (brace-nested)."""
+
+
+def _running(routes: dict[tuple[str, str], Route], said: Traits, remarks: list[tuple[Location, str]]
+             ) -> tuple[Route, ...]:
+    """``routes`` without those a server that does not run registers (in its ``HttpServer::new(...)``: a metrics server
+    its configuration leaves off), with a remark added to ``remarks`` for each dropped."""
+    off = [lst for lst in said.listeners or () if not lst.runs]
+    kept: list[Route] = []
+    for r in routes.values():
+        server = next((lst for lst in off if lst.at.file == r.at.file and lst.lines[0] <= r.at.line <= lst.lines[1]),
+                      None)
+        if server is None:
+            kept.append(r)
+        else:
+            remarks.append((r.at, f"{r.method} {r.path} not drawn: only the server bound at {server.at.file}:"
+                                  f"{server.at.line} serves it, and it does not run ({server.why})"))
+    return tuple(kept)
+
+
+def _rust_listeners(others: Sequence[tuple[str, str]], paths: Sequence[str], limits: Limits
+                    ) -> tuple[code_rust.Listener, ...] | None:
+    """The ports the service's Rust servers bind (``code_rust.listeners``), with the configuration files given among
+    ``paths`` (a file, not a folder: the one the deployment mounts)."""
+    rust = [(f, blank_comments(t)) for f, t in others if f.endswith(".rs")]
+    if not rust:
+        return None
+    configs = [(p, read_text(p, limits)) for p in paths if p.endswith(_CONFIG_FILES) and os.path.isfile(p)]
+    return code_rust.listeners(rust, configs)
 
 
 def _servlet_routes(java: Sequence[tuple[str, str]], paths: Sequence[str], limits: Limits) -> list[Route]:
@@ -1607,7 +1642,10 @@ def _with_filter_cookie(routes: dict[tuple[str, str], Route], texts: Sequence[tu
 def _with_rust_state(said: Traits, others: Sequence[tuple[str, str]], paths: Sequence[str], limits: Limits) -> Traits:
     """``said`` with the records a Rust service keeps in its shared state (``code_rust.shared_store``) as its
     instance-local state, when its code shows no other."""
-    if said.local_state is not None or not any(f.endswith(".rs") for f, _t in others):
+    if not any(f.endswith(".rs") for f, _t in others):
+        return said
+    said = replace(said, listeners=_rust_listeners(others, paths, limits))
+    if said.local_state is not None:
         return said
     cargo = [read_text(c, limits) for p in paths for c in [os.path.join(p, "Cargo.toml")] if os.path.isfile(c)]
     return replace(said, local_state=code_rust.shared_store(
@@ -3075,6 +3113,10 @@ class Front:
     replaced_by: str = "/"
     """The path the gateway forwards in place of ``prefix`` when it strips it (``/`` but for nginx's
     ``proxy_pass http://svc/order``): only the service's routes under it are reached, and they lose it."""
+    shared: bool = False
+    """The gateway route passes to one of several upstreams (nginx's ``proxy_pass $var`` ``set`` by a request's method
+    or headers): a route of the service is reached through it only when no more specific route of the same gateway
+    takes the route's path (``_shadowed``)."""
 
 
 def _placed_fact(method: str, path: str, server: str, taken: Mapping[str, str]) -> dict[str, Any] | None:
@@ -3168,7 +3210,7 @@ def build(service: str, routes: tuple[Route, ...], at: Location, fronts: Mapping
         placed = False
         for front in fronts.get(service, []):
             path = _public_path(front, r.path)
-            if path is None:
+            if path is None or _shadowed(front, path, fronts.get(service, [])):
                 continue
             fact = _placed_fact(r.method, path, front.served_by, taken)
             if fact is None:
@@ -3288,6 +3330,15 @@ def _unplaced(body: Body, r: Route, service: str, described: Mapping[str, str], 
     name = safe_name(f"{service}-{r.method}-{r.path}")
     body.fact("endpoints", {"name": name, "method": r.method, "path": r.path, "served_by": service}, r.at)
     _inferred(body, name, r, service, open_code, traits.limits, traits.lockout)
+def _shadowed(front: Front, path: str, fronts: Sequence[Front]) -> bool:
+    """A ``shared`` front (a route picking among upstreams) whose gateway has a more specific route that takes
+    ``path``: the request goes there, not through this one."""
+    if not front.shared:
+        return False
+    return any(f is not front and f.served_by == front.served_by and len(f.prefix) > len(front.prefix)
+               and _public_path(f, path) == path for f in fronts)
+
+
 def _public_path(front: Front, path: str) -> str | None:
     """The path a service's route is reached at through ``front`` (None: not through it)."""
     if front.strips and front.replaced_by != "/":
@@ -3729,7 +3780,8 @@ def _inferred(body: Body, ident: str, r: Route, service: str, open_code: str | N
     if r.fetch:
         body.set("endpoints", ident, "fetches_user_url", True, r.at)
         body.set("endpoints", ident, "url_allowlist", False, r.at)
-        body.note("endpoints", ident, f"fetches_user_url, no url_allowlist: {r.fetch}, compared with nothing")
+        body.note("endpoints", ident, f"fetches_user_url, no url_allowlist: {r.fetch}" +
+                  ("" if "allowlist" in r.fetch else ", compared with nothing"))
     if r.cookie:
         for flag, value in r.cookie[0]:
             body.set("endpoints", ident, f"session_cookie.{flag}", value, r.at)
@@ -3991,12 +4043,14 @@ def fronts_of(docs: Sequence[Document]) -> dict[str, list[Front]]:
             elif not targets and key == safe_name(f"{served}-entry{ep['path']}") and _PLAIN_PATH.match(ep["path"]):
                 # a path the deployment publishes of the service itself (an Ingress path): its routes under it
                 out.setdefault(served, []).append(Front(served, prefix, False, facts, where, f"endpoint:{key}"))
-            elif len(targets) == 1 and key in strips:
+            elif targets and key in strips:
                 entry_facts, entry_where = entries.get(served, ({}, {}))
                 facts = {**entry_facts, **facts}
                 where = {**entry_where, **where}
-                out.setdefault(str(targets[0]), []).append(Front(served, prefix, strips[key], facts, where,
-                                                                 f"endpoint:{key}", replaces.get(key, "/")))
+                for target in targets:  # several: the gateway picks one per request, each reached through it
+                    out.setdefault(str(target), []).append(Front(served, prefix, strips[key], facts, where,
+                                                                 f"endpoint:{key}", replaces.get(key, "/"),
+                                                                 shared=len(targets) > 1))
     for service, fronts in out.items():  # a gateway's route first: a request through it is the one from outside
         fronts.sort(key=lambda f: (f.served_by == service, f.served_by, f.prefix))
     return out
@@ -4555,6 +4609,39 @@ def _worker_processes(docs: Sequence[Document]) -> list[Document]:
     return out
 
 
+def _unlistened_ports(docs: Sequence[Document]) -> list[Document]:
+    """``docs`` without the entry point of a service every port of which its deployment publishes is one its code binds
+    no running server on (lemmy publishes 10002 for a metrics server its configuration leaves off, and serves on 8536):
+    nothing answers there, so no request enters the system through it, and the service is exposed by no port of its
+    own (``exposure: internal``). Only when the code's servers and their ports are all known (``Traits.listeners``)."""
+    known = {d.service: d.traits.listeners for d in docs if isinstance(d, RoutesDocument) and d.traits.listeners}
+
+    def edit(doc: ArtifactDocument, _data: dict[str, Any]) -> Document:
+        for name, ports in sorted(doc.published_ports.items()):
+            found = known.get(name)
+            if not found or not ports or not all(p.isdigit() for p in ports):
+                continue
+            serving = {f.port for f in found if f.runs}
+            if serving & {int(p) for p in ports}:
+                continue
+            at = next((doc.locate(("services", i)) for i, svc in enumerate(doc.data.get("services") or [])
+                       if isinstance(svc, dict) and svc.get("name") == name), None)
+            if at is None:
+                continue
+            said = "; ".join(dict.fromkeys(f"{f.at.file}:{f.at.line} binds " + (
+                f"{f.port} ({f.why})" if f.runs else f"no port: it does not run ({f.why})") for f in found))
+            why = (f"{name} publishes container port{'s' if len(ports) > 1 else ''} {', '.join(ports)}, on which its "
+                   f"code runs no server ({said})")
+            doc = without_facts(doc, "endpoints", {safe_name(f"{name}-entry"): f"{name}-entry not drawn: {why}"})
+            key = f"service:{name}"
+            doc = replace(doc, notes={**doc.notes, key: [n for n in doc.notes.get(key, [])
+                                                         if not n.startswith("exposure ")]})
+            doc = with_field(doc, "services", name, "exposure", "internal", at,
+                             f"exposure internal: {why}; nothing answers on its published port", replace=True)
+        return doc
+    return _edit_artifacts(docs, edit)
+
+
 def _health_ports(docs: Sequence[Document], workers: Mapping[str, str]) -> list[Document]:
     """``docs`` without the entry point that stands for the routes of a port a queue worker publishes for its health
     checks only (``_message_workers``): no request enters the system there; without the routes of a queue worker
@@ -5108,7 +5195,7 @@ def compose(docs: Sequence[Document]) -> list[Document]:
     docs = _only_copies(_cache_roles(_unverified_certificates(_workload_externals(_seeded_stores(docs)))))
     docs = _shared_datasource_logins(_detached_calls(_authority_fetches(docs)))
     docs = _fronted_client_ip(_specs_of_their_service(docs))
-    docs = _forwarded_paid(_gateway_writes(_written_safe_methods(docs)))
+    docs = _unlistened_ports(_forwarded_paid(_gateway_writes(_written_safe_methods(docs))))
     coded = [d for d in docs if isinstance(d, RoutesDocument)]
     docs = code_flags.unread(docs, {d.service: d.names for d in coded},
                              {d.service: d.traits.flags for d in coded if d.traits.flags})

@@ -23,6 +23,15 @@ A service that hands its web framework shared state (``web::Data::new``, axum's 
 holding records behind a lock that its code writes through (a ``RwLock<ProductStore>`` field written with
 ``.write()``), and whose build names no datastore client crate, keeps those records in its own memory
 (``shared_store``): a restart loses them and a second instance has its own.
+
+The ports its actix-web servers bind (``listeners``): a literal, or a field of its settings struct given by the
+configuration file handed over with the code (Hjson, JSON) or by the field's ``#[default(...)]``; a server whose
+settings are an optional section the configuration leaves out (``prometheus: Option<PrometheusConfig>``, default
+``None``) does not run, and neither do the routes of its app. A handler that hands a path segment it reads
+(``req.match_info()``) to a parameter named as a credential (``jwt``, ``token``) takes a credential in its URL; one
+that hands a URL field of its query or body (``data.url`` of a ``Query<...>``) to reqwest, in its body or through a
+function of the service, fetches a URL its caller names (no allowlist is read: a check of internal address ranges is
+a blocklist).
 """
 
 from __future__ import annotations
@@ -55,6 +64,10 @@ class RustRoute:
     """The rate-limiting middleware wrapped around it (its scope's, its resource's or its own), and where."""
     writes: str | None = None
     """The write its handler makes by name (``LocalImage::delete_by_alias(`` at file:line), when its body shows one."""
+    url_credential: str | None = None
+    """How its handler takes a credential from its URL: a path segment handed to a parameter named as one (``jwt``)."""
+    fetch: str | None = None
+    """How its handler fetches a URL its request names: a URL field of its query or body sent with reqwest."""
 
 
 def routes(texts: Sequence[tuple[str, str]]) -> list[RustRoute]:
@@ -78,7 +91,9 @@ def routes(texts: Sequence[tuple[str, str]]) -> list[RustRoute]:
             handler = _argument(text, m.end())
             for verb in _verbs(handler):
                 out.append(RustRoute(verb, m.group("path"), _at(path, text, m.start()), framework,
-                                     _forwards(texts, handler), writes=_writes(texts, handler, path)))
+                                     _forwards(texts, handler), writes=_writes(texts, handler, path),
+                                     url_credential=_url_credential(texts, handler, path),
+                                     fetch=_url_fetch(texts, handler, path)))
         for m in _MACRO.finditer(text):
             out.append(RustRoute(m.group("verb").upper(), m.group("path"), _at(path, text, m.start()), "actix-web"))
     return out
@@ -131,6 +146,100 @@ def _writes(texts: Sequence[tuple[str, str]], handler_arg: str, near: str) -> st
     path, text, _code, start, _name = handler
     at = _at(path, text, start + call.start())
     return f"{call.group(0).rstrip('( ')}() at {os.path.basename(path)}:{at.line}"
+
+
+_SEGMENT = re.compile(r"\blet\s+(\w+)\s*(?::[^=;]+)?=\s*\w+\s*\.\s*match_info\s*\(\s*\)\s*\.\s*(?:get|query)\s*\(\s*"
+                      r"\"(\w+)\"")
+"""A path segment a handler reads by name (actix-web's ``req.match_info().get("name")``) into a variable."""
+_CREDENTIAL_PARAM = re.compile(r"(?:\w+_)?(?:jwt|token|auth_token|access_token|api_?key|password|secret)",
+                               re.IGNORECASE)
+"""A function parameter named as a credential (``jwt``, ``auth_token``, ``api_key``)."""
+
+
+def _signature(texts: Sequence[tuple[str, str]], name: str) -> list[tuple[str, str]] | None:
+    """The parameters (name, type) of the one function ``name`` of the Rust files, in order; None when not one."""
+    found = [(text, m.end()) for _p, text in texts
+             for m in re.finditer(rf"\bfn\s+{re.escape(name)}\s*(?:<[^>{{]*>)?\s*\(", text)]
+    if len(found) != 1:
+        return None
+    text, start = found[0]
+    return [(p.partition(":")[0].strip().removeprefix("mut ").strip(), p.partition(":")[2].strip())
+            for p in _split(text[start:_close(text, start) - 1])]
+
+
+def _params(texts: Sequence[tuple[str, str]], name: str) -> list[str] | None:
+    """The parameter names of the one function ``name`` of the Rust files, in order; None when not one."""
+    found = _signature(texts, name)
+    return None if found is None else [n for n, _t in found]
+
+
+_EXTRACTOR = re.compile(r"(?:web\s*::\s*)?(?:Query|Json|Form)\s*<")
+"""An actix-web extractor of the request's query string or body (``Query<GetSiteMetadata>``, ``web::Json<Form>``)."""
+_URL_FIELD = r"(?:\w*_)?(?:url|link|href|uri)"
+"""A request field that names an address to fetch (``url``, ``link``, ``callback_url``)."""
+
+
+def _sends(code: str, var: str) -> re.Match[str] | None:
+    """A reqwest request to ``var`` built and sent in ``code`` (``client.get(url.as_str())...send()``)."""
+    return re.search(rf"\.\s*(?:get|post|put|patch|delete|head)\s*\(\s*&?\s*{re.escape(var)}\b[^;]*?\.\s*send\s*"
+                     r"\(\s*\)", code, re.DOTALL)
+
+
+def _url_fetch(texts: Sequence[tuple[str, str]], handler_arg: str, near: str) -> str | None:
+    """How a route's handler fetches a URL its request names: a URL field of its query or body extractor
+    (``data.url`` of ``Query<GetSiteMetadata>``), or a variable made from it (``let url = Url::parse(&data.url)?``),
+    sent with reqwest in its body or by a function of the service it hands it to (whose parameter there it sends)."""
+    handler = _handler(texts, handler_arg, near)
+    signature = _signature(texts, handler[4]) if handler else None
+    if handler is None or not signature:
+        return None
+    path, text, code, start, name = handler
+    for ext, _type in (p for p in signature if _EXTRACTOR.match(p[1])):
+        for field in re.finditer(rf"\b{re.escape(ext)}\s*\.\s*({_URL_FIELD})\b", code):
+            given = f"{ext}.{field.group(1)}"
+            names = [given, *(m.group(1) for m in re.finditer(
+                rf"\blet\s+(\w+)\s*(?::[^=;]+)?=[^;]*\b{re.escape(ext)}\s*\.\s*{field.group(1)}\b[^;]*;", code))]
+            for var in names:
+                if _sends(code, var) is not None:
+                    return (f"its handler sends {given} from the request with reqwest ({os.path.basename(path)}), with "
+                            "no allowlist of hosts on the way")
+                for call in _CALL.finditer(code):
+                    args = [a.strip().lstrip("&").strip() for a in
+                            _split(code[call.end():_close(code, call.end()) - 1])]
+                    if var not in args or call.group(1) == name:
+                        continue
+                    params, callee = _params(texts, call.group(1)), _function(texts, call.group(1))
+                    i = args.index(var)
+                    if params and callee and i < len(params) and _sends(callee[1], params[i]) is not None:
+                        at = _at(path, text, start + call.start())
+                        return (f"its handler hands {given} from the request to {call.group(1)}() "
+                                f"({os.path.basename(path)}:{at.line}), which sends it with reqwest "
+                                f"({os.path.basename(callee[0])}), with no allowlist of hosts on the way")
+    return None
+
+
+def _url_credential(texts: Sequence[tuple[str, str]], handler_arg: str, near: str) -> str | None:
+    """How a route's handler takes a credential from its URL: a path segment it reads (``req.match_info().get("name")``)
+    and hands, unchanged, to a function of the service whose parameter there is named as a credential
+    (``get_feed_front(&context, &param)`` with ``fn get_feed_front(context: &Ctx, jwt: &str)``)."""
+    handler = _handler(texts, handler_arg, near)
+    if handler is None:
+        return None
+    path, text, code, start, name = handler
+    segments = {m.group(1): m.group(2) for m in _SEGMENT.finditer(code)}
+    for call in _CALL.finditer(code):
+        callee = call.group(1)
+        if not segments or callee == name:
+            continue
+        args = [a.strip().lstrip("&").strip() for a in _split(code[call.end():_close(code, call.end()) - 1])]
+        params = _params(texts, callee) if any(a in segments for a in args) else None
+        for i, arg in enumerate(args):
+            if params is not None and arg in segments and i < len(params) and \
+                    _CREDENTIAL_PARAM.fullmatch(params[i]) is not None:
+                at = _at(path, text, start + call.start())
+                return (f"its handler reads the path segment {{{segments[arg]}}} and hands it to {callee}()'s "
+                        f"parameter {params[i]} ({os.path.basename(path)}:{at.line})")
+    return None
 
 
 def _forwards(texts: Sequence[tuple[str, str]], handler_arg: str) -> tuple[str, Location] | None:
@@ -274,7 +383,9 @@ def _scoped(text: str, m: re.Match[str], prefix: str, throttle: str | None, path
             for verb in _verbs(handler):
                 out.append(RustRoute(verb, _prefixed(here, sub), _at(path, text, at), "actix-web",
                                      _forwards(texts, handler), throttle=throttle or own,
-                                     writes=_writes(texts, handler, path)))
+                                     writes=_writes(texts, handler, path),
+                                     url_credential=_url_credential(texts, handler, path),
+                                     fetch=_url_fetch(texts, handler, path)))
         elif name == "to" and m.group("kind") == "resource":  # every method, on the resource's path
             out.append(RustRoute("ANY", here, _at(path, text, a), "actix-web", _forwards(texts, f".to({args})"),
                                  throttle=throttle))
@@ -312,9 +423,137 @@ def _verbs(handler: str) -> Iterator[str]:
             yield verb
 
 
+@dataclass(frozen=True)
+class Listener:
+    """A port an actix-web ``HttpServer`` of the service binds, and whether it runs with the configuration given."""
+
+    port: int
+    at: Location
+    why: str
+    runs: bool = True
+    lines: tuple[int, int] = (0, 0)
+    """The lines of its ``HttpServer::new(...)`` (the app factory whose routes it serves)."""
+
+
+_SERVER = re.compile(r"\bHttpServer\s*::\s*new\s*\(")
+_TEST_MODULE = re.compile(r"#\[\s*cfg\s*\(\s*test\s*\)\s*\]\s*(?:#\[[^\]\n]*\]\s*)*(?:pub\s+)?mod\s+\w+\s*\{")
+"""A module compiled only for the crate's tests (``#[cfg(test)] mod tests {``)."""
+_STRUCT = re.compile(r"\bstruct\s+(\w+)\s*\{")
+_FIELD = re.compile(r"^\s*(?:pub(?:\s*\([\w:\s]*\))?\s+)?(\w+)\s*:\s*([^,]+?)\s*,?\s*$")
+_DEFAULT_ATTR = re.compile(r"^\s*#\[\s*default\s*\((.*)\)\s*\]\s*$")
+_PORT_LITERAL = re.compile(r"\s*(?:\"[^\"\n]*:(\d{1,5})\"|(\d{1,5}))\s*(?:as\s+\w+\s*)?")
+
+
+def _structs(texts: Sequence[tuple[str, str]]) -> dict[str, dict[str, tuple[str, str | None]]]:
+    """Each struct of the code: field -> (type, the ``#[default(...)]`` it is given, if any)."""
+    out: dict[str, dict[str, tuple[str, str | None]]] = {}
+    for _path, text in texts:
+        for m in _STRUCT.finditer(text):
+            fields: dict[str, tuple[str, str | None]] = {}
+            default: str | None = None
+            for line in text[m.end():_close(text, m.end()) - 1].splitlines():
+                if (d := _DEFAULT_ATTR.match(line)) is not None:
+                    default = d.group(1).strip()
+                elif (f := _FIELD.match(line)) is not None:
+                    fields[f.group(1)] = (f.group(2).strip(), default)
+                    default = None
+            out.setdefault(m.group(1), fields)
+    return out
+
+
+def _config_values(configs: Sequence[tuple[str, str]]) -> dict[str, str] | None:
+    """The keys of the service's brace-nested configuration files (Hjson, JSON), dotted (``prometheus.port``) -> their
+    value as written; None when none is given."""
+    if not configs:
+        return None
+    out: dict[str, str] = {}
+    for _path, text in configs:
+        stack: list[str] = []
+        for raw in text.splitlines():
+            line = re.sub(r"(?:^|\s)(?:#|//).*$", "", raw).strip()
+            if (m := re.match(r"^\"?([\w-]+)\"?\s*:\s*(.*?)\s*,?$", line)) is not None:
+                key, value = m.group(1), m.group(2)
+                if value.startswith("{"):
+                    out.setdefault(".".join([*stack, key]), "{")
+                    if not value.endswith("}"):
+                        stack.append(key)
+                else:
+                    out.setdefault(".".join([*stack, key]), value.strip("\"'"))
+            elif line.startswith("}") and stack:
+                stack.pop()
+    return out
+
+
+def _bound_port(texts: Sequence[tuple[str, str]], text: str, pos: int, expr: str,
+                structs: dict[str, dict[str, tuple[str, str | None]]], config: dict[str, str] | None
+                ) -> tuple[int, str, bool] | None:
+    """(port, how it is known, whether the server runs) of a ``.bind(expr)``; None when not known."""
+    expr = expr.strip()
+    if re.fullmatch(r"\w+", expr):  # let bind = (settings.bind, settings.port);
+        lets = list(re.finditer(rf"\blet\s+{expr}\s*=\s*([^;]+);", text[:pos]))
+        if not lets:
+            return None
+        expr = lets[-1].group(1).strip()
+    parts = _split(expr[1:-1]) if expr.startswith("(") and expr.endswith(")") else [expr]
+    port = parts[-1].strip()
+    if (lit := _PORT_LITERAL.fullmatch(port)) is not None:
+        return int(lit.group(1) or lit.group(2)), f"the literal {port.strip()}", True
+    field = re.fullmatch(r"(\w+)\s*\.\s*(\w+)(?:\s+as\s+\w+)?", port)
+    if field is None or config is None:
+        return None
+    recv, name = field.groups()
+    typed = list(re.finditer(rf"\b{recv}\s*:\s*&?\s*(?:mut\s+)?(?:\w+\s*<\s*)?([A-Z]\w*)", text[:pos])) or \
+        [m for _p, t in texts for m in re.finditer(rf"\bstatic\s+{recv}\s*:\s*(?:\w+\s*<\s*)?([A-Z]\w*)", t)]
+    if not typed or name not in structs.get(typed[-1].group(1), {}):
+        return None
+    kind = typed[-1].group(1)
+    _type, default = structs[kind][name]
+    holders = [(f, t, d) for fields in structs.values() for f, (t, d) in fields.items()
+               if re.fullmatch(rf"(?:Option\s*<\s*)?{kind}\s*>?", t)]
+    if len(holders) > 1:
+        return None
+    key = f"{holders[0][0]}.{name}" if holders else name
+    if holders and holders[0][1].startswith("Option") and holders[0][2] in (None, "None") \
+            and holders[0][0] not in config:
+        return 0, f"{kind}'s {name}, a setting {holders[0][0]} the configuration leaves unset", False
+    value = config.get(key, default or "")
+    if not re.fullmatch(r"\d{1,5}", value):
+        return None
+    how = f"the configuration's {key}" if key in config else f"{kind}'s default {name}"
+    return int(value), how, True
+
+
+def listeners(texts: Sequence[tuple[str, str]], configs: Sequence[tuple[str, str]]) -> tuple[Listener, ...] | None:
+    """The ports the service's actix-web servers bind (``HttpServer::new(...).bind(...)``): a literal, or a field of
+    its settings struct (``(settings.bind, settings.port)``) given by its configuration file (Hjson, JSON) or its
+    ``#[default(...)]``; a server whose settings are an optional section the configuration leaves out
+    (``prometheus: Option<PrometheusConfig>``, ``#[default(None)]``) does not run. None when a server's port is not
+    known, or the code starts none."""
+    structs = _structs(texts)
+    config = _config_values(configs)
+    out: list[Listener] = []
+    for path, text in texts:
+        tests = [(t.start(), _close(text, t.end())) for t in _TEST_MODULE.finditer(text)]
+        for m in _SERVER.finditer(text):
+            if any(a <= m.start() < b for a, b in tests):
+                continue  # a server a test starts
+            factory = _close(text, m.end())
+            calls, _end = _calls(text, factory)
+            bind = next(((a, b) for name, a, b in calls if name.startswith(("bind", "listen"))), None)
+            if bind is None or not calls[0][0].startswith(("bind", "listen", "disable", "workers", "keep_alive",
+                                                           "client", "shutdown", "backlog", "max_conn")):
+                return None
+            found = _bound_port(texts, text, m.start(), text[bind[0]:bind[1]], structs, config)
+            if found is None:
+                return None
+            out.append(Listener(found[0], _at(path, text, bind[0]), found[1], found[2],
+                                (_at(path, text, m.start()).line, _at(path, text, factory).line)))
+    return tuple(out) or None
+
+
 def _at(path: str, text: str, start: int) -> Location:
     line = text.count("\n", 0, start) + 1
     return Location(path, line, start - (text.rfind("\n", 0, start) + 1) + 1)
 
 
-__all__ = ["RustRoute", "routes", "shared_store"]
+__all__ = ["Listener", "RustRoute", "listeners", "routes", "shared_store"]

@@ -190,6 +190,7 @@ def import_paths(paths: Sequence[str], limits: Limits = DEFAULT_LIMITS,
     apply_timeout_variables(edges, scan.mentions, scan.kinds)
     body.environment = environment(scan.mentions, scan.kinds)
     body.unseen_environment = _unseen_environment(doc, services, scan.kinds, project.unread_env_files)
+    body.published_ports = {n: tuple(t for e, _l, t in p if e != "internal") for n, p in scan.published.items() if p}
     declared = _declared_edges(doc, services, scan.skipped)
     _record_calls(body, edges, declared, scan.kinds, scan.mentions, _role_variants(doc, root, services), scan)
     _bare_start_orders(body, edges, declared, scan.kinds, _unconfigured(services))

@@ -32,12 +32,14 @@ The configurations, each read as its own tool reads it:
   named location or a script): it calls nothing (``routes_to: []``), ``authn: none`` unless ``auth_basic``,
   ``auth_request``, ``auth_jwt``, ``deny`` or ``secure_link`` guards it (what the files hold is left unknown).
   Methods come from ``limit_except`` or ``if ($request_method = M)`` blocks (not a CORS ``OPTIONS``; header-only
-  blocks for several methods set none apart: ANY); a
+  blocks for several methods set none apart: ANY; a block that only ``set``s a variable picks an upstream, not a
+  method). ``proxy_pass $var`` passes to every URL the location ``set``s ``$var`` to, by default and in its ``if``
+  blocks (``routes_to`` each); a
   ``server`` whose every ``listen`` has ``ssl`` serves its endpoints with TLS, one with none in plaintext
   (``tls: false``). ``*_by_lua_block`` bodies are Lua, not directives.
   ``proxy_read_timeout`` (inherited from ``server`` and ``http``; nginx's default 60 s) is the call's timeout,
   ``limit_req`` the endpoint's rate limit (none reaching a location: ``rate_limit: false``, nginx does not limit
-  it). Regular-expression and named locations, variables in a proxied host and ``include``d files are not read:
+  it). Regular-expression and named locations, other variables in a proxied host and ``include``d files are not read:
   each is a warning. ``set_real_ip_from`` peers say ``client_ip_from_header`` (``any`` when they span every
   address: the client's address is then whatever the caller writes in the header).
 - Apache httpd (a ``.conf`` with ``<VirtualHost>``/``<Location>`` sections, ``ProxyPass`` or ``SetHandler``; parsed
@@ -307,6 +309,27 @@ class _Routes:
                 for text in c.notes:
                     body.note("interactions", key, text)
         return body.document()
+
+
+def _set_values(loc_d: nginx_conf.Directive, proxied: str) -> list[tuple[str, Location]]:
+    """The URLs a location passes to when its ``proxy_pass`` is one variable (``proxy_pass $proxpass;``) that the
+    location ``set``s, by default and in its ``if`` blocks (``if ($request_method = POST) { set $proxpass
+    "http://lemmy"; }``): each is an upstream some of its requests reach. Empty when it sets none or sets one from
+    another variable."""
+    var = proxied.strip()
+    if not re.fullmatch(r"\$[A-Za-z_]\w*", var) or loc_d.children is None:
+        return []
+    found: list[tuple[str, Location]] = []
+    blocks = [loc_d, *(c for c in loc_d.children if c.name == "if" and c.children is not None)]
+    for block in blocks:
+        for c in block.children or []:
+            if c.name == "set" and len(c.args) == 2 and c.args[0].text == var:
+                value = c.args[1].text.strip("'\"")
+                if "$" in value:
+                    return []
+                if value not in [v for v, _l in found]:
+                    found.append((value, c.args[1].location))
+    return found
 
 
 def service_of_host(host: str) -> tuple[str | None, str, str]:
@@ -1444,7 +1467,8 @@ class _Nginx:
         for c in d.children:
             if c.name == "limit_except" and c.children is not None:
                 out += [(a.text.upper(), a.location) for a in c.args if a.text.upper() in HTTP_METHODS]
-            elif c.name == "if" and c.children is not None:
+            elif c.name == "if" and c.children is not None and not all(x.name == "set" for x in c.children):
+                # a block that only sets a variable (the upstream to pass to) restricts no method
                 words = [a.text.strip("()'\"") for a in c.args]
                 if len(words) >= 3 and words[0] == "$request_method" and words[1] == "=":
                     method = words[2].upper()
@@ -1468,13 +1492,19 @@ class _Nginx:
                               unlimited=self._unlimited(loc_d, here))
             return
         text, set_at = self._substituted(text)
+        chosen = _set_values(loc_d, text)
+        if chosen:
+            text = chosen[0][0]
         scheme, host = _host_of_url(text if "://" in text else "http://" + text)
         if "$" in text.split("://", 1)[-1].split("/", 1)[0]:
             host = text.split("://", 1)[-1].split("/", 1)[0]
         protocol = "grpc" if proxy.name == "grpc_pass" else _PROTOCOLS.get(scheme, "http")
-        servers = self.upstreams.get(host)
-        hosts = [("" if s.text.startswith("unix:") else s.text, s.location)
-                 for s in servers] if servers is not None else [(host, url.location)]
+        hosts: list[tuple[str, Location]] = []
+        for value, vloc in chosen or [(text, url.location)]:
+            one = _host_of_url(value if "://" in value else "http://" + value)[1]
+            servers = self.upstreams.get(one)
+            hosts += [("" if s.text.startswith("unix:") else s.text, s.location)
+                      for s in servers] if servers is not None else [(one if chosen else host, vloc)]
         read = here.get("grpc_read_timeout" if protocol == "grpc" else "proxy_read_timeout")
         if read is not None and read.args:
             ms = _duration_ms(read.args[0].text, "s")
