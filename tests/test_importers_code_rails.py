@@ -547,3 +547,14 @@ def test_the_console_keeps_its_default_only_where_the_deployment_leaves_the_pass
     chosen = _PUBLISHED.replace('LEDGER_SSL: "false"', 'LEDGER_SSL: "false"\n      JOBS_UI_PASSWORD: "s3cret-chosen"')
     set_ = imported_endpoints(str(tmp_path / "set"), files, chosen, "web")["ANY /jobs"]
     assert set_["authn"] == "basic" and "default_credentials" not in set_
+
+
+def test_a_mount_the_routes_file_gates_keeps_that_gate_over_a_basic_wrapper() -> None:
+    """Devise's ``authenticated`` block around a mount is the gate every request passes first: a Rack::Auth::Basic
+    wrapper of the same application (here only when an operator sets a password) does not replace it."""
+    wrapper = _JOBS_UI.replace("Resque::Server", "Sidekiq::Web").replace("if Rails.env.production?",
+                                                                            "if ENV['QUEUE_PASSWORD'].present?")
+    routes, _ = code_rails.routes(_texts({**_CLINIC, "config/initializers/sidekiq.rb": wrapper}))
+    queues = next(r for r in routes if r.path == "/queues")
+    assert queues.authn is not None and queues.authn[0] != "basic" and "authenticated" in queues.authn[1]
+    assert queues.default_credentials is None

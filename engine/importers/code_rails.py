@@ -967,8 +967,8 @@ def routes(texts: Sequence[tuple[str, str]]) -> tuple[list[RailsRoute], list[tup
         if (r.method, r.path) in seen:   # the first route that matches wins, as Rails resolves
             continue
         seen.add((r.method, r.path))
-        guard = guarded.get(r.target) if "#" not in r.target else None
-        if guard is not None:
+        guard = guarded.get(r.target) if "#" not in r.target and r.authn is None else None
+        if guard is not None:   # a gate the routes file draws around the mount (Devise's `authenticated`) is said first
             where = f"{os.path.basename(guard.at.file)}:{guard.at.line}"
             out.append(replace(_described(r, controllers, throttles),
                                authn=("basic", f"the mounted {r.target} is wrapped in Rack::Auth::Basic ({where})"),
