@@ -105,6 +105,9 @@ class Ref:
     literal: bool = False
     """A URL to a public host written out in the Python code, named by nothing (``requests.get(
     "https://api.github.com/repos/...")``, or through a local name or constant): ``var`` is that host."""
+    stored: bool = False
+    """A URL read from an attribute of a stored record (``$this->message->webhook->url``: ``code_php_calls``): ``var``
+    names the external its hosts are, after the record (``webhooks``); ``default`` is the expression read."""
 
 
 Part = str | Ref | None
@@ -602,7 +605,7 @@ def python_calls(path: str, text: str, wrappers: Mapping[str, tuple[list[str], d
 def _call(path: str, node: ast.Call, client: str, url: ast.expr | None, timeout: ast.expr | None,
           default: float | None, scopes: _Lookup) -> Call | None:
     parts = resolve(url, scopes)
-    found = url_of(parts) or _public_literal(parts)
+    found = url_of(parts) or public_literal(parts)
     if found is None:
         return None
     t = timeout_of(timeout, scopes, default)
@@ -618,7 +621,7 @@ _RESERVED = re.compile(r"(?:^|\.)(?:example\.(?:com|org|net)|example|test|invali
 """Names reserved for documentation and tests (RFC 2606, RFC 6761): no call goes to them."""
 
 
-def _public_literal(parts: Sequence[Part]) -> tuple[Ref, str | None] | None:
+def public_literal(parts: Sequence[Part]) -> tuple[Ref, str | None] | None:
     """A URL whose scheme and host the code writes out (the literal text it starts with holds the whole host) and
     whose host is a public DNS name, not one reserved for examples: a Ref named by that host, fixed by the code."""
     literal, whole = "", True
@@ -968,6 +971,8 @@ class Link:
     """What has every call to the target accept any certificate (``verify=False at x.py:3``), when the code says so."""
     literal: bool = False
     """The target is a public host the code writes out in the URL, named after that host (``Ref.literal``)."""
+    stored: bool = False
+    """The target is wherever the URLs of stored records point (``Ref.stored``): an external of unknown hosts."""
     section: str = "services"
     """The section the deployment states the target of a drawn interaction in (``datastores``, ``externals``...);
     empty when a service whose code this import reads (its routes' document states it)."""
@@ -1028,6 +1033,10 @@ def _link(service: str, call: Call, env: Mapping[str, Mapping[str, tuple[str, Lo
             if interaction.get("timeout_ms") is not None:
                 return None  # the deployment states the call's timeout
             return Link(str(interaction.get("to")), ms, at, (why,), True)
+    if call.url.stored:
+        return Link(var, ms, at, (f"{why}; the URL is an attribute of a stored record: {call.url.default}",), False,
+                    protocol="http", evidence=(f"{call.how()} calls the URL {call.url.default} holds: wherever the "
+                                               "stored record points",), stored=True)
     if var in variables or not call.url.default:
         return None  # set to something no interaction was drawn from, or no default: unknown
     default = call.url.default if "://" in call.url.default else f"{call.scheme or 'http'}://{call.url.default}"
@@ -1128,7 +1137,8 @@ def _merge(items: Sequence[tuple[Call, int, str, Link]]) -> Link:
     skips = [i[0] for i in items if i[0].unverified]
     return Link(first.target, pick[1], pick[3].at, notes, first.drawn, first.external_host, first.protocol, evidence,
                 schemes.pop() if len(schemes) == 1 else None, all(i[3].written for i in items),
-                f"{skips[0].unverified} ({skips[0].how()})" if len(skips) == len(items) else None, first.literal)
+                f"{skips[0].unverified} ({skips[0].how()})" if len(skips) == len(items) else None, first.literal,
+                stored=first.stored)
 
 
 def record(body: Body, service: str, found: Sequence[Link]) -> None:
@@ -1144,11 +1154,15 @@ def record(body: Body, service: str, found: Sequence[Link]) -> None:
             body.fact("externals", {"name": link.target, "description": f"{link.external_host} (the code's default "
                                                                         "URL)"}, link.at)
             body.note("externals", link.target, f"named after the variable that would set its URL: {link.notes[0]}")
+        elif link.stored:
+            body.fact("externals", {"name": link.target, "description": "the hosts the URLs of stored records name"},
+                      link.at)
+            body.note("externals", link.target, f"named after the record whose URL the code calls: {link.notes[0]}")
         stated = link.section and body.has(link.section, identity(SECTION_KIND[link.section], {"name": link.target}))
         if link.drawn and link.section and not stated:
             body.fact(link.section, {"name": link.target}, link.at)  # stated here too: this agent file loads alone
         if not link.drawn:
-            if not link.external_host:  # stated here too, so that this agent file loads alone
+            if not link.external_host and not link.stored:  # stated here too, so that this agent file loads alone
                 body.fact("services", {"name": link.target}, link.at)
             data["style"] = "sync"
             data["inferred_from"] = "; ".join(link.evidence)[:2000]
@@ -1175,8 +1189,8 @@ def record(body: Body, service: str, found: Sequence[Link]) -> None:
 
 
 __all__ = ["Call", "Link", "Ref", "Timeout", "deployment", "drawn_from", "js_calls", "js_exports", "js_url_constant",
-           "links", "module_key", "python_calls", "record", "resolve", "service_calls", "targets", "timeout_of",
-           "url_of", "wrappers_of"]
+           "links", "module_key", "public_literal", "python_calls", "record", "resolve", "service_calls", "targets",
+           "timeout_of", "url_of", "wrappers_of"]
 
 
 # --------------------------------------------------------------------------------------

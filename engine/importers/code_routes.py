@@ -135,6 +135,7 @@ from engine.importers import (
     code_node,
     code_notify,
     code_passwords,
+    code_php_calls,
     code_polly,
     code_properties,
     code_proto,
@@ -964,10 +965,12 @@ def _writes_reached(routes: Sequence[Route], handlers: Sequence[code_workflows.H
     return out
 
 
-def _read_calls(doc: RoutesDocument, texts: Sequence[tuple[str, str]]) -> None:
-    """``doc``'s outbound calls, the values its code refuses, and, when a call goes to a URL its code writes out, how
-    its Python files load one another (``code_calls.loaded_modules``)."""
-    doc.calls, doc.refused = code_calls.service_calls(texts), code_secrets.refused_values(texts)
+def _read_calls(doc: RoutesDocument, texts: Sequence[tuple[str, str]], php: Sequence[tuple[str, str]]) -> None:
+    """``doc``'s outbound calls (``php``: the PHP files of its PHP application, ``code_php_calls``), the values its
+    code refuses, and, when a call goes to a URL its code writes out, how its Python files load one another
+    (``code_calls.loaded_modules``)."""
+    doc.calls, doc.refused = code_calls.service_calls(texts) + code_php_calls.php_calls(php), \
+        code_secrets.refused_values(texts)
     doc.modules = code_calls.loaded_modules(doc.calls, texts)
 
 
@@ -1082,6 +1085,13 @@ def _laravel_app(paths: Sequence[str]) -> bool:
                for name in ("web.php", "api.php") for tail in ((name,), ("routes", name)))
 
 
+def _php_app(paths: Sequence[str]) -> bool:
+    """Whether the service's folders hold a PHP application: a Laravel one, or a ``composer.json`` at a folder's root
+    (its PHP files are read by ``_read_also``: an unreadable one is said by the reader of its routes)."""
+    return _laravel_app(paths) or any(os.path.isfile(os.path.join(p, "composer.json")) for p in paths
+                                      if os.path.isdir(p))
+
+
 def _laravel_routes(paths: Sequence[str], limits: Limits, remarks: list[tuple[Location, str]]) -> list[Route]:
     """The routes of a Laravel application (``code_laravel``) with who each authenticates, its throttles, its sign-in
     and the session cookie that sign-in sets: ``config/session.php``'s flags, an ``env()`` one settled as deployed
@@ -1169,7 +1179,7 @@ def _service_document(service: str, paths: Sequence[str], limits: Limits) -> Rou
         c.retry and not c.attempts for c in said.callers) else {}
     doc.notifies = code_notify.notifications([(f, blank_comments(t)) for f, t in texts if f.endswith(".go")])
     doc.remarks = sorted({*doc.remarks, *remarks})
-    _read_calls(doc, texts)
+    _read_calls(doc, texts, _read_also(paths, limits, [], (".php",), "its outbound calls") if _php_app(paths) else [])
     doc.clients, doc.registered = code_clients.service_clients([(f, blank_comments(t)) for f, t in texts
                                                                 if f.endswith(code_clients.SUFFIXES)])
     doc.clients = (*doc.clients, *code_clients.settings_clients(
